@@ -1,0 +1,41 @@
+import { writeFileSync } from 'node:fs';
+import { dbPkiDir } from './dbpki.js';
+import { envFile, kubeconfigFile } from './paths.js';
+import type { EnvState } from './state.js';
+import { join } from 'node:path';
+
+/** The variables tests, scripts and people use to reach the local environment. */
+export function envVars(state: EnvState): Record<string, string> {
+  const ca = join(dbPkiDir, 'ca.crt');
+  const vars: Record<string, string> = { KUBECONFIG: kubeconfigFile };
+  if (state.postgres) {
+    Object.assign(vars, {
+      PGHOST: '127.0.0.1',
+      PGPORT: String(state.postgres.port),
+      PGUSER: state.postgres.user,
+      PGPASSWORD: state.postgres.password,
+      PGDATABASE: 'postgres',
+      PGSSLMODE: 'verify-full',
+      PGSSLROOTCERT: ca,
+    });
+  }
+  if (state.mariadb) {
+    Object.assign(vars, {
+      MYSQL_HOST: '127.0.0.1',
+      MYSQL_PORT: String(state.mariadb.port),
+      MYSQL_TCP_PORT: String(state.mariadb.port),
+      MYSQL_USER: state.mariadb.user,
+      MYSQL_PASSWORD: state.mariadb.password,
+      MYSQL_SSL_CA: ca,
+    });
+  }
+  return vars;
+}
+
+const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
+
+/** Writes .dev/env (shell-sourceable, mode 0600 because it holds the local admin passwords). */
+export function writeEnvFile(state: EnvState): void {
+  const lines = Object.entries(envVars(state)).map(([k, v]) => `export ${k}=${quote(v)}`);
+  writeFileSync(envFile, `# written by npm run env:up; source it: . .dev/env\n${lines.join('\n')}\n`, { mode: 0o600 });
+}

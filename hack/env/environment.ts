@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { controlPlaneHealthy, startControlPlane, stopControlPlane } from './controlplane.js';
+import { dbPkiDir } from './dbpki.js';
+import { writeEnvFile } from './envfile.js';
+import { info, step } from './log.js';
+import { mariadbHealthy, startMariadb, stopMariadb } from './mariadb.js';
+import { devDir, envFile, runDir } from './paths.js';
+import { postgresHealthy, startPostgres, stopPostgres } from './postgres.js';
+import { loadState, saveState, type EnvState } from './state.js';
+
+/** Brings the local environment up, reusing whatever already runs. Idempotent. */
+export async function up(): Promise<EnvState> {
+  mkdirSync(devDir, { recursive: true, mode: 0o700 });
+  const state = loadState();
+  // Each piece is saved as soon as it runs, so a failure later leaves it stoppable by env:down.
+  state.postgres = await startPostgres(state.postgres);
+  saveState(state);
+  state.mariadb = await startMariadb(state.mariadb);
+  saveState(state);
+  state.controlPlane = await startControlPlane(state.controlPlane);
+  saveState(state);
+  writeEnvFile(state);
+  return state;
+}
+
+/** Stops everything env:up started and removes its data (the control-plane binary cache stays). */
+export async function down(): Promise<void> {
+  const state = loadState();
+  await step('Stopping the local environment', async () => {
+    await stopControlPlane(state.controlPlane);
+    await stopMariadb(state.mariadb);
+    await stopPostgres(state.postgres);
+  });
+  rmSync(runDir, { recursive: true, force: true });
+  rmSync(devDir, { recursive: true, force: true });
+  info(`removed ${devDir} and ${runDir}`);
+}
+
+export interface Health {
+  controlPlane: boolean;
+  postgres: boolean;
+  mariadb: boolean;
+}
+
+export async function health(state: EnvState = loadState()): Promise<Health> {
+  const ca = join(dbPkiDir, 'ca.crt');
+  const hasCa = existsSync(ca);
+  return {
+    controlPlane: await controlPlaneHealthy(state.controlPlane),
+    postgres: hasCa && (await postgresHealthy(state.postgres, ca)),
+    mariadb: hasCa && (await mariadbHealthy(state.mariadb, ca)),
+  };
+}
+
+/** The variables from .dev/env, for processes that did not source it. */
+export function readEnvFile(): Record<string, string> {
+  const vars: Record<string, string> = {};
+  if (!existsSync(envFile)) return vars;
+  for (const line of readFileSync(envFile, 'utf8').split('\n')) {
+    const m = /^export ([A-Z_]+)='(.*)'$/.exec(line);
+    if (m?.[1] !== undefined && m[2] !== undefined) vars[m[1]] = m[2].replace(/'\\''/g, "'");
+  }
+  return vars;
+}

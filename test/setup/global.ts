@@ -1,0 +1,23 @@
+/**
+ * Brings the local environment (API server, PostgreSQL, MariaDB) up once per test run, or uses the one
+ * `npm run env:up` already started, and passes its settings to the test workers through process.env.
+ * It tears down only what it started itself (set DBWARDEN_KEEP_ENV=1 to keep it).
+ */
+import { down, health, up } from '../../hack/env/environment.js';
+import { envVars } from '../../hack/env/envfile.js';
+import { info } from '../../hack/env/log.js';
+import { loadState } from '../../hack/env/state.js';
+
+export default async function setup(): Promise<() => Promise<void>> {
+  const before = await health(loadState());
+  const reused = Object.values(before).every(Boolean);
+  if (reused) info('tests: using the local environment that is already running');
+  const state = reused ? loadState() : await up();
+  Object.assign(process.env, envVars(state));
+  info(`tests: Kubernetes ${state.controlPlane?.version} at https://127.0.0.1:${state.controlPlane?.apiPort}, ` +
+    `${state.postgres?.version} on ${state.postgres?.port}, ${state.mariadb?.version} on ${state.mariadb?.port}`);
+  return async () => {
+    if (reused || process.env.DBWARDEN_KEEP_ENV === '1') return;
+    await down();
+  };
+}
