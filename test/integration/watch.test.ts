@@ -47,18 +47,19 @@ describe.concurrent('watches', () => {
     }
   }, 100_000);
 
+  // (Secrets here, so the busy test's ConfigMaps running concurrently do not keep this watch busy.)
   // What the operator's informers rely on: a quiet watch ends with a TimeoutError after 30 s, and a new
   // watch from the last resourceVersion delivers what happened in between, without a relist.
   it('resumes an idle watch from its last resourceVersion without losing events', async () => {
-    const cm = await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'idle-start' } } });
+    const cm = await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'idle-start' } } });
     const ended = new Promise<unknown>((resolve) => {
-      void new Watch(kc).watch(`/api/v1/namespaces/${namespace}/configmaps`,
+      void new Watch(kc).watch(`/api/v1/namespaces/${namespace}/secrets`,
         { resourceVersion: cm.metadata!.resourceVersion! }, () => undefined, resolve);
     });
     expect(await ended).toMatchObject({ name: 'TimeoutError' });
-    await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'while-disconnected' } } });
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'while-disconnected' } } });
     const events: string[] = [];
-    const watch = await new Watch(kc).watch(`/api/v1/namespaces/${namespace}/configmaps`,
+    const watch = await new Watch(kc).watch(`/api/v1/namespaces/${namespace}/secrets`,
       { resourceVersion: cm.metadata!.resourceVersion! },
       (phase, obj: { metadata: { name: string } }) => events.push(`${phase} ${obj.metadata.name}`), () => undefined);
     try {

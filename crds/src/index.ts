@@ -1,0 +1,3 @@
+export type * from './types.generated.js';
+export * from './api.js';
+export * from './secret.js';

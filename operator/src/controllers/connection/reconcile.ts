@@ -1,0 +1,58 @@
+import { databaseConnections, apiVersion, type DatabaseConnection } from '@dbwarden/crds';
+import type { Logger } from 'pino';
+import type { KubeClient } from '../../kube/client.js';
+import type { EventRecorder } from '../../kube/events.js';
+import { sameJson } from '../../util/deep-equal.js';
+import { failureOf } from '../failure.js';
+import type { ReconcileResult } from '../result.js';
+import type { ConnectionRegistry } from './registry.js';
+import { connectedStatus, failedStatus } from './status.js';
+
+export interface ConnectionReconcilerDeps {
+  get(namespace: string, name: string): DatabaseConnection | undefined;
+  kube: KubeClient;
+  registry: ConnectionRegistry;
+  events: EventRecorder;
+  log: Logger;
+  resyncMs: number;
+}
+
+/**
+ * Checks that the operator can use a DatabaseConnection (admin Secret, TLS, server) and reports what it
+ * found: version, TLS facts, posture. Writes status only when it changed.
+ */
+export class ConnectionReconciler {
+  constructor(private readonly deps: ConnectionReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const connection = this.deps.get(namespace, name);
+    if (!connection) {
+      await this.deps.registry.remove(key);
+      return {};
+    }
+    const target = { apiVersion, kind: databaseConnections.kind, metadata: connection.metadata };
+    try {
+      const handle = await this.deps.registry.refresh(connection);
+      const status = connectedStatus(connection, handle);
+      await this.writeStatus(connection, status);
+      if (status.posture?.checks?.some((c) => !c.passed)) {
+        const failing = status.posture.checks.filter((c) => !c.passed);
+        this.deps.events.warning(target, 'PostureWarning', failing.map((c) => `${c.name}: ${c.message}`).join('; '));
+      }
+      return { requeueAfterMs: this.deps.resyncMs };
+    } catch (err) {
+      const failure = failureOf(err);
+      this.deps.log.warn({ key, reason: failure.reason, detail: failure.message }, 'connection not ready');
+      await this.writeStatus(connection, failedStatus(connection, failure));
+      this.deps.events.warning(target, failure.reason, failure.message);
+      if (!failure.retryable) return {};
+      throw err;
+    }
+  }
+
+  private async writeStatus(connection: DatabaseConnection, status: DatabaseConnection['status']): Promise<void> {
+    if (sameJson(status, connection.status)) return;
+    await this.deps.kube.patchStatus(databaseConnections.plural, connection.metadata!.namespace!, connection.metadata!.name!, status!);
+  }
+}

@@ -1,0 +1,17 @@
+import { EngineError } from '../engines/engine.js';
+import { ReconcileError } from './errors.js';
+
+export interface Failure {
+  reason: string;
+  message: string;
+  retryable: boolean;
+}
+
+/** The condition reason and message for anything a reconcile throws. */
+export function failureOf(err: unknown): Failure {
+  if (err instanceof EngineError || err instanceof ReconcileError) {
+    return { reason: err.reason, message: err.message, retryable: err.retryable };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return { reason: 'InternalError', message: `unexpected error: ${message}`, retryable: true };
+}

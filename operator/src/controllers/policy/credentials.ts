@@ -1,0 +1,104 @@
+import type { V1Secret } from '@kubernetes/client-node';
+import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials } from '@dbwarden/crds';
+import type { ConnectionSettings } from '../../engines/engine.js';
+
+/**
+ * Keys the operator keeps in the credentials Secret while a password is being set in the database, so the
+ * new password always exists somewhere durable before the database learns it (crash-safe protocol).
+ */
+export const pendingUsernameKey = 'pending-username';
+export const pendingPasswordKey = 'pending-password';
+/** When the Secret's password last changed (RFC 3339). */
+export const rotatedAtAnnotation = 'dbwarden.io/rotated-at';
+/** The policy the Secret belongs to (for lookups; ownership is the ownerReference). */
+export const policyLabel = 'dbwarden.io/policy';
+
+export interface StoredCredentials {
+  username?: string;
+  password?: string;
+  pendingUsername?: string;
+  pendingPassword?: string;
+  rotatedAt?: string;
+}
+
+const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
+  const value = secret?.data?.[key];
+  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+};
+
+export function readCredentials(secret: V1Secret | undefined): StoredCredentials {
+  return {
+    username: decode(secret, 'username'),
+    password: decode(secret, 'password'),
+    pendingUsername: decode(secret, pendingUsernameKey),
+    pendingPassword: decode(secret, pendingPasswordKey),
+    rotatedAt: secret?.metadata?.annotations?.[rotatedAtAnnotation],
+  };
+}
+
+const hostInUri = (host: string): string => (host.includes(':') ? `[${host}]` : host);
+
+/** A URL the engine's usual clients take as-is (psql and pg for PostgreSQL; mysql2 for MySQL). */
+export function uriFor(settings: ConnectionSettings, username: string, password: string): string {
+  const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
+  const where = `${hostInUri(settings.host)}:${settings.port}/${encodeURIComponent(settings.database)}`;
+  const { mode, ca } = settings.tls;
+  if (settings.engine === 'postgres') return `postgresql://${auth}@${where}?sslmode=${mode}`;
+  if (mode === 'disable') return `mysql://${auth}@${where}`;
+  const ssl = mode === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+  return `mysql://${auth}@${where}?ssl=${encodeURIComponent(JSON.stringify(ssl))}`;
+}
+
+/** The keys DESIGN.md promises consumers (plus ca.crt when the connection has a CA). */
+export function credentialData(settings: ConnectionSettings, username: string, password: string): Credentials {
+  return {
+    username,
+    password,
+    host: settings.host,
+    port: String(settings.port),
+    database: settings.database,
+    engine: settings.engine,
+    sslmode: settings.tls.mode,
+    uri: uriFor(settings, username, password),
+    ...(settings.tls.ca ? { 'ca.crt': settings.tls.ca } : {}),
+  };
+}
+
+export interface SecretContent {
+  data: Record<string, string>;
+  rotatedAt?: string;
+}
+
+/** The Secret as the policy wants it: owned by the policy (garbage-collected with it), labelled, values encoded. */
+export function secretManifest(policy: AccessPolicy, name: string, content: SecretContent, existing?: V1Secret): V1Secret {
+  const data = Object.fromEntries(Object.entries(content.data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      ...(existing?.metadata ?? {}),
+      name,
+      namespace: policy.metadata?.namespace,
+      labels: { ...(existing?.metadata?.labels ?? {}), ...managedByLabel, [policyLabel]: policy.metadata?.name ?? '' },
+      annotations: {
+        ...(existing?.metadata?.annotations ?? {}),
+        ...(content.rotatedAt ? { [rotatedAtAnnotation]: content.rotatedAt } : {}),
+      },
+      ownerReferences: [{
+        apiVersion,
+        kind: accessPolicies.kind,
+        name: policy.metadata?.name ?? '',
+        uid: policy.metadata?.uid ?? '',
+        controller: true,
+        blockOwnerDeletion: true,
+      }],
+    },
+    data,
+  };
+}
+
+/** True when the Secret belongs to this policy (its controller ownerReference is the policy's uid). */
+export function ownedBy(secret: V1Secret, policy: AccessPolicy): boolean {
+  return secret.metadata?.ownerReferences?.some((r) => r.controller && r.uid === policy.metadata?.uid) ?? false;
+}

@@ -1,0 +1,101 @@
+import type { Engine, PrincipalSpec } from '../../engines/engine.js';
+import { generatePassword } from '../../credentials/password.js';
+import { ReconcileError } from '../errors.js';
+import { pendingPasswordKey, pendingUsernameKey, readCredentials } from './credentials.js';
+import type { SecretStore } from './secret-store.js';
+
+/** The Secret's full data for a username and password (credentialData bound to the connection). */
+export type Render = (username: string, password: string) => Record<string, string>;
+
+export interface ActiveCredentials {
+  username: string;
+  password: string;
+  rotatedAt: string;
+}
+
+/** The Secret's data without the pending keys, plus what is given. */
+function dataWith(store: SecretStore, patch: Record<string, string | undefined>): Record<string, string> {
+  const data: Record<string, string> = {};
+  for (const [k, v] of Object.entries(store.secret?.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) delete data[k];
+    else data[k] = v;
+  }
+  return data;
+}
+
+const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/**
+ * Makes a password the active one in the Secret, crash-safely: the new password is written to the Secret
+ * as pending BEFORE the database learns it (`apply`), and promoted after. At no moment does the only copy
+ * of a working password live only in the database or only in memory.
+ */
+export async function changePassword(
+  store: SecretStore,
+  username: string,
+  password: string,
+  apply: () => Promise<void>,
+  render: Render,
+): Promise<ActiveCredentials> {
+  const stored = readCredentials(store.secret);
+  if (stored.pendingUsername !== username || stored.pendingPassword !== password) {
+    await store.write({ data: dataWith(store, { [pendingUsernameKey]: username, [pendingPasswordKey]: password }), rotatedAt: stored.rotatedAt });
+  }
+  await apply();
+  const rotatedAt = now();
+  await store.write({ data: render(username, password), rotatedAt });
+  return { username, password, rotatedAt };
+}
+
+/**
+ * Finishes or rolls back a password change a crash interrupted: whichever of the pending and the active
+ * password logs in wins. Leaves the pending keys when neither does (the user is created with it next).
+ */
+export async function recoverPending(store: SecretStore, engine: Engine, render: Render): Promise<void> {
+  const s = readCredentials(store.secret);
+  if (!s.pendingUsername || !s.pendingPassword) return;
+  if (await engine.canLogin(s.pendingUsername, s.pendingPassword)) {
+    await store.write({ data: render(s.pendingUsername, s.pendingPassword), rotatedAt: now() });
+  } else if (s.username && s.password && (await engine.canLogin(s.username, s.password))) {
+    await store.write({ data: dataWith(store, { [pendingUsernameKey]: undefined, [pendingPasswordKey]: undefined }), rotatedAt: s.rotatedAt });
+  }
+}
+
+/**
+ * Creates the principal's users (or repairs missing ones) and returns the active credentials. A first
+ * creation goes through changePassword, so the password is in the Secret before the user exists.
+ */
+export async function ensureCredentials(store: SecretStore, engine: Engine, principal: PrincipalSpec, render: Render): Promise<ActiveCredentials> {
+  await recoverPending(store, engine, render);
+  const stored = readCredentials(store.secret);
+  const logins = engine.loginNames(principal);
+  const known: Record<string, string[]> = {};
+  for (const [u, p] of [[stored.username, stored.password], [stored.pendingUsername, stored.pendingPassword]]) {
+    if (u && p) (known[u] ??= []).push(p);
+  }
+  const ownership = await engine.ownership(principal, known);
+  const proven = ownership.existing.filter((login) => !ownership.foreign.includes(login));
+  if (ownership.state === 'foreign' && proven.length === 0) {
+    throw new ReconcileError(
+      'UsernameTaken',
+      `database user ${ownership.foreign.join(', ')} already exists and was not created by dbwarden for this policy; dbwarden never adopts users it did not create: choose another spec.username or drop that user`,
+    );
+  }
+  const passwords = Object.fromEntries(logins.map((login) => [login, generatePassword()]));
+
+  if (stored.username && stored.password && logins.includes(stored.username)) {
+    passwords[stored.username] = stored.password;
+    await engine.ensurePrincipal(principal, passwords);
+    return { username: stored.username, password: stored.password, rotatedAt: stored.rotatedAt ?? now() };
+  }
+
+  const username = stored.pendingUsername && logins.includes(stored.pendingUsername) ? stored.pendingUsername : logins[0]!;
+  const password = stored.pendingUsername === username && stored.pendingPassword ? stored.pendingPassword : generatePassword();
+  passwords[username] = password;
+  return changePassword(store, username, password, async () => {
+    await engine.ensurePrincipal(principal, passwords);
+    // A user of ours that already existed (e.g. retained, then its Secret lost) gets the new password too.
+    if (ownership.existing.includes(username)) await engine.setPassword(username, password);
+  }, render);
+}

@@ -1,0 +1,47 @@
+import type { AccessPolicy, AccessPolicyStatus } from '@dbwarden/crds';
+import type { GrantReport } from '../../engines/engine.js';
+import { setCondition } from '../conditions.js';
+import type { Failure } from '../failure.js';
+
+export interface Provisioned {
+  username: string;
+  activeUsername: string;
+  secretName: string;
+  lastRotationTime: string;
+  nextRotationTime: string;
+  report: GrantReport;
+  /** Set when this pass corrected drift (the database differed from an unchanged policy). */
+  drift?: { time: string; granted: string[]; revoked: string[] };
+}
+
+function summary(policy: AccessPolicy, p: Provisioned): string {
+  const verbs = policy.spec.access === 'read-write' ? 'SELECT, INSERT, UPDATE, DELETE' : 'SELECT';
+  const tables = p.report.tables.length;
+  const list = p.report.tables.slice(0, 5).join(', ') + (tables > 5 ? ', …' : '');
+  return `user ${p.activeUsername} has ${verbs} on ${tables} table${tables === 1 ? '' : 's'}${tables ? ` (${list})` : ''}; credentials in Secret ${p.secretName}`;
+}
+
+export function provisionedStatus(policy: AccessPolicy, p: Provisioned, now = new Date()): AccessPolicyStatus {
+  const generation = policy.metadata?.generation ?? 0;
+  return {
+    observedGeneration: generation,
+    username: p.username,
+    activeUsername: p.activeUsername,
+    secretName: p.secretName,
+    lastRotationTime: p.lastRotationTime,
+    nextRotationTime: p.nextRotationTime,
+    grants: { tables: p.report.tables, privileges: p.report.privileges },
+    ...(p.drift ? { lastDriftCorrection: p.drift } : policy.status?.lastDriftCorrection ? { lastDriftCorrection: policy.status.lastDriftCorrection } : {}),
+    conditions: setCondition(policy.status?.conditions, { type: 'Ready', status: 'True', reason: 'Provisioned', message: summary(policy, p) }, generation, now),
+  };
+}
+
+/** Keeps what was last observed (user, Secret, grants) and says why the policy is not ready. */
+export function failedStatus(policy: AccessPolicy, failure: Failure, now = new Date()): AccessPolicyStatus {
+  const generation = policy.metadata?.generation ?? 0;
+  return {
+    ...policy.status,
+    observedGeneration: generation,
+    conditions: setCondition(policy.status?.conditions, { type: 'Ready', status: 'False', reason: failure.reason, message: failure.message }, generation, now),
+  };
+}
