@@ -36,7 +36,7 @@ export async function generateTypes(): Promise<string> {
     const version = crd.spec.versions[0]!;
     const schema = clean(version.schema.openAPIV3Schema) as JSONSchema;
     // metadata is typed from client-node rather than as an empty object.
-    (schema.properties as Record<string, JSONSchema>).metadata = { tsType: 'V1ObjectMeta' } as JSONSchema;
+    (schema.properties as Record<string, JSONSchema>).metadata = { tsType: 'V1ObjectMeta' };
     parts.push(await compile(schema, String(schema.title), {
       bannerComment: '',
       additionalProperties: false,

@@ -25,7 +25,7 @@ export interface PolicyReconcilerDeps {
   getPolicy(namespace: string, name: string): AccessPolicy | undefined;
   getConnection(namespace: string, name: string): DatabaseConnection | undefined;
   /** Reads a Secret from a cache; without it the reconciler reads from the API. */
-  getSecret?(namespace: string, name: string): V1Secret | undefined;
+  getSecret?: (namespace: string, name: string) => V1Secret | undefined;
   kube: KubeClient;
   registry: ConnectionRegistry;
   events: EventRecorder;

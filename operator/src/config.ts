@@ -1,0 +1,93 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { parseDuration } from './util/duration.js';
+
+/** Each flag, its environment variable and what it does: the source of --help. */
+const flags = {
+  namespaces: { env: 'DBWARDEN_NAMESPACES', help: 'comma-separated namespaces to watch; empty = all namespaces', default: '' },
+  workers: { env: 'DBWARDEN_WORKERS', help: 'concurrent reconciles per controller', default: '4' },
+  'resync-period': { env: 'DBWARDEN_RESYNC_PERIOD', help: 're-check every object this often (drift in a database makes no watch event)', default: '30s' },
+  'leader-elect': { env: 'DBWARDEN_LEADER_ELECT', help: 'use a Lease so only one replica reconciles (true/false)', default: 'false' },
+  'leader-election-namespace': { env: 'DBWARDEN_LEADER_ELECTION_NAMESPACE', help: 'namespace of the Lease (default: POD_NAMESPACE, else default)', default: '' },
+  'leader-election-id': { env: 'DBWARDEN_LEADER_ELECTION_ID', help: 'name of the Lease', default: 'dbwarden-operator' },
+  'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8080' },
+  'log-level': { env: 'DBWARDEN_LOG_LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
+} as const;
+
+type FlagName = keyof typeof flags;
+
+const schema = z.object({
+  namespaces: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a namespace name'))),
+  workers: z.coerce.number().int().min(1).max(64),
+  'resync-period': z.string().transform((s, ctx) => {
+    try {
+      const ms = parseDuration(s);
+      if (ms < 1000) ctx.addIssue({ code: 'custom', message: 'must be at least 1s' });
+      return ms;
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      return z.NEVER;
+    }
+  }),
+  'leader-elect': z.enum(['true', 'false']).transform((s) => s === 'true'),
+  'leader-election-namespace': z.string(),
+  'leader-election-id': z.string().min(1),
+  'metrics-port': z.coerce.number().int().min(0).max(65535),
+  'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error']),
+});
+
+export interface OperatorConfig {
+  namespaces: string[];
+  workers: number;
+  resyncMs: number;
+  leaderElect: boolean;
+  leaderElectionNamespace: string;
+  leaderElectionId: string;
+  metricsPort: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {}
+
+export function usage(): string {
+  const lines = Object.entries(flags).map(([name, f]) =>
+    `  --${name.padEnd(27)} ${f.help}\n  ${' '.repeat(29)} env ${f.env}, default ${JSON.stringify(f.default)}`);
+  return `usage: npm run operator -- [flags]   (KUBECONFIG or in-cluster config selects the cluster)\n\n${lines.join('\n')}\n  --help                        show this help`;
+}
+
+/** Flags win over environment variables, which win over defaults. Throws ConfigError with every problem. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConfig | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { ...Object.fromEntries(Object.keys(flags).map((n) => [n, { type: 'string' as const }])), help: { type: 'boolean' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new ConfigError(`${(err as Error).message}\n\n${usage()}`);
+  }
+  if (values.help) return 'help';
+  const raw = Object.fromEntries((Object.keys(flags) as FlagName[]).map((n) => [n, (values[n] as string | undefined) ?? env[flags[n].env] ?? flags[n].default]));
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0]) as FlagName;
+      return `--${name} (${flags[name].env}): ${i.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return {
+    namespaces: c.namespaces,
+    workers: c.workers,
+    resyncMs: c['resync-period'],
+    leaderElect: c['leader-elect'],
+    leaderElectionNamespace: c['leader-election-namespace'] || env.POD_NAMESPACE || 'default',
+    leaderElectionId: c['leader-election-id'],
+    metricsPort: c['metrics-port'],
+    logLevel: c['log-level'],
+  };
+}
