@@ -1,0 +1,64 @@
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Informer } from './runtime/informer.js';
+import type { CacheStatus } from './runtime/server.js';
+
+/**
+ * One resource type cached from every watched namespace: a single cluster-wide informer, or one informer
+ * per namespace when the operator is scoped (so it needs RBAC only there).
+ */
+export class Cache<T extends KubernetesObject> {
+  readonly informers: Informer<T>[];
+
+  constructor(kc: KubeConfig, opts: { prefix: string; plural: string; namespaces: string[]; labelSelector?: string; logger: Logger }) {
+    const paths = opts.namespaces.length
+      ? opts.namespaces.map((ns) => `${opts.prefix}/namespaces/${ns}/${opts.plural}`)
+      : [`${opts.prefix}/${opts.plural}`];
+    this.informers = paths.map((path) => new Informer<T>(kc, {
+      path,
+      name: path,
+      logger: opts.logger,
+      ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+    }));
+  }
+
+  get(namespace: string, name: string): T | undefined {
+    for (const informer of this.informers) {
+      const found = informer.get(namespace, name);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  list(): T[] {
+    return this.informers.flatMap((i) => i.list());
+  }
+
+  onAdd(handler: (obj: T) => void): void {
+    for (const i of this.informers) i.onAdd(handler);
+  }
+
+  onUpdate(handler: (oldObj: T, newObj: T) => void): void {
+    for (const i of this.informers) i.onUpdate(handler);
+  }
+
+  onDelete(handler: (obj: T) => void): void {
+    for (const i of this.informers) i.onDelete(handler);
+  }
+
+  start(): void {
+    for (const i of this.informers) i.start();
+  }
+
+  stop(): void {
+    for (const i of this.informers) i.stop();
+  }
+
+  async waitForSync(signal?: AbortSignal): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.waitForSync(signal)));
+  }
+
+  get statuses(): CacheStatus[] {
+    return this.informers;
+  }
+}

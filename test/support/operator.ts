@@ -1,0 +1,58 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { required } from './env.js';
+
+const root = join(import.meta.dirname, '..', '..');
+
+export interface RunningOperator {
+  process: ChildProcess;
+  /** Every log line so far (JSON). */
+  logs: string[];
+  /** The port serving /metrics, /healthz and /readyz. */
+  port: number;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Runs the real operator (`operator/src/main.ts`) as a child process against the test API server,
+ * watching only the given namespaces so suites running at the same time do not meet.
+ */
+export async function startOperator(namespaces: string[], args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningOperator> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'operator', 'src', 'main.ts'),
+    `--namespaces=${namespaces.join(',')}`, '--metrics-port=0', '--resync-period=5s', ...args], {
+    cwd: root,
+    env: { ...process.env, KUBECONFIG: required('KUBECONFIG'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: string[] = [];
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`operator did not start within 30s:\n${logs.slice(-20).join('\n')}`)), 30_000);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface(stream).on('line', (line) => {
+        logs.push(line);
+        if (process.env.DBWARDEN_TEST_OPERATOR_LOGS === '1') process.stderr.write(`[operator] ${line}\n`);
+        const m = /"msg":"serving metrics and health on port (\d+)"/.exec(line);
+        if (m) {
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
+      });
+    }
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`operator exited with ${code} before serving:\n${logs.slice(-20).join('\n')}`));
+    });
+  });
+  return {
+    process: child,
+    logs,
+    port,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
