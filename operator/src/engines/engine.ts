@@ -151,6 +151,7 @@ export interface Engine {
    * tables for read-write), and reports the result.
    */
   syncGrants(principal: PrincipalSpec, grants: GrantSpec): Promise<SyncResult>;
+  // syncGrants trusts that the caller established ownership with ownership() first (the controller does).
   /** Reads what the principal holds without changing anything. */
   readGrants(principal: PrincipalSpec): Promise<GrantReport>;
   /** Sets a login's password. retainCurrent (MySQL 8 only) keeps the old one valid as a secondary password. */
@@ -165,9 +166,10 @@ export interface Engine {
    * Revokes everything, ends sessions and drops the principal's logins (and group role). On PostgreSQL,
    * objects the principal owns in this database are reassigned to the admin and its privileges dropped;
    * if it still cannot be dropped (e.g. objects in another database), throws DropBlocked saying what.
-   * Only principals the operator created are touched; absent ones are fine (idempotent).
+   * Only principals the operator created are touched; absent ones are fine (idempotent). knownPasswords
+   * (per login) lets MySQL/MariaDB prove ownership, as in ownership(); PostgreSQL reads its role marker.
    */
-  drop(principal: PrincipalSpec): Promise<void>;
+  drop(principal: PrincipalSpec, knownPasswords?: Record<string, string[]>): Promise<void>;
   /** Least-privilege findings for a login (for the posture report). */
   audit(login: string): Promise<LoginAudit>;
   /** Closes the admin pool. */
