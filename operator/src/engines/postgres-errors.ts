@@ -20,7 +20,7 @@ interface ErrorFields {
   message?: unknown;
 }
 
-const fieldsOf = (err: unknown): ErrorFields => (typeof err === 'object' && err !== null ? (err as ErrorFields) : {});
+const fieldsOf = (err: unknown): ErrorFields => (typeof err === 'object' && err !== null ? err : {});
 const isSqlstate = (code: unknown): code is string => typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
 
 /** Replaces every secret in a message; defence in depth, since no message should hold one anyway. */
