@@ -5,8 +5,9 @@ import { isNotFound } from '../../kube/errors.js';
 import type { ConnectionHandle } from '../connection/registry.js';
 import { ReconcileError } from '../errors.js';
 import { failureOf } from '../failure.js';
-import { ownedBy } from './credentials.js';
+import { ownedBy, readCredentials } from './credentials.js';
 import { principalFor, secretNameFor } from './desired.js';
+import { knownPasswords } from './provision.js';
 
 export interface FinalizerDeps {
   kube: KubeClient;
@@ -39,8 +40,14 @@ export async function finalize(policy: AccessPolicy, deps: FinalizerDeps): Promi
     }
     const { engine, resolved } = handle;
     const principal = principalFor(policy, resolved.settings.engine, resolved.settings.tls.mode);
+    const stored = readCredentials(await deps.kube.getSecret(namespace, secretNameFor(policy)));
+    const known = knownPasswords(stored);
     try {
-      await engine.drop(principal);
+      // A user the policy never got to own (e.g. its name was taken) is not ours to drop.
+      const ownership = await engine.ownership(principal, known);
+      if (ownership.state === 'ours' || ownership.existing.some((login) => !ownership.foreign.includes(login))) {
+        await engine.drop(principal, known);
+      }
     } catch (err) {
       const f = failureOf(err);
       throw new ReconcileError(f.reason === 'DropBlocked' ? 'DropBlocked' : 'DeletionBlocked',

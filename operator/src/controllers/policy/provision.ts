@@ -1,7 +1,7 @@
 import type { Engine, PrincipalSpec } from '../../engines/engine.js';
 import { generatePassword } from '../../credentials/password.js';
 import { ReconcileError } from '../errors.js';
-import { pendingPasswordKey, pendingUsernameKey, readCredentials } from './credentials.js';
+import { pendingPasswordKey, pendingUsernameKey, readCredentials, type StoredCredentials } from './credentials.js';
 import type { SecretStore } from './secret-store.js';
 
 /** The Secret's full data for a username and password (credentialData bound to the connection). */
@@ -11,6 +11,15 @@ export interface ActiveCredentials {
   username: string;
   password: string;
   rotatedAt: string;
+}
+
+/** The passwords the Secret holds, per login, for engines that prove ownership by logging in. */
+export function knownPasswords(stored: StoredCredentials): Record<string, string[]> {
+  const known: Record<string, string[]> = {};
+  for (const [u, p] of [[stored.username, stored.password], [stored.pendingUsername, stored.pendingPassword]]) {
+    if (u && p) (known[u] ??= []).push(p);
+  }
+  return known;
 }
 
 /** The Secret's data without the pending keys, plus what is given. */
@@ -70,11 +79,7 @@ export async function ensureCredentials(store: SecretStore, engine: Engine, prin
   await recoverPending(store, engine, render);
   const stored = readCredentials(store.secret);
   const logins = engine.loginNames(principal);
-  const known: Record<string, string[]> = {};
-  for (const [u, p] of [[stored.username, stored.password], [stored.pendingUsername, stored.pendingPassword]]) {
-    if (u && p) (known[u] ??= []).push(p);
-  }
-  const ownership = await engine.ownership(principal, known);
+  const ownership = await engine.ownership(principal, knownPasswords(stored));
   const proven = ownership.existing.filter((login) => !ownership.foreign.includes(login));
   if (ownership.state === 'foreign' && proven.length === 0) {
     throw new ReconcileError(
@@ -82,17 +87,19 @@ export async function ensureCredentials(store: SecretStore, engine: Engine, prin
       `database user ${ownership.foreign.join(', ')} already exists and was not created by dbwarden for this policy; dbwarden never adopts users it did not create: choose another spec.username or drop that user`,
     );
   }
-  const passwords = Object.fromEntries(logins.map((login) => [login, generatePassword()]));
+  // Passwords only for logins to create: an existing login given a password must prove it (MySQL), and the
+  // inactive login of an alternating pair has no password worth keeping until it is rotated to.
+  const passwords = Object.fromEntries(logins.filter((l) => !ownership.existing.includes(l)).map((l) => [l, generatePassword()]));
 
   if (stored.username && stored.password && logins.includes(stored.username)) {
-    passwords[stored.username] = stored.password;
+    if (passwords[stored.username]) passwords[stored.username] = stored.password;
     await engine.ensurePrincipal(principal, passwords);
     return { username: stored.username, password: stored.password, rotatedAt: stored.rotatedAt ?? now() };
   }
 
   const username = stored.pendingUsername && logins.includes(stored.pendingUsername) ? stored.pendingUsername : logins[0]!;
   const password = stored.pendingUsername === username && stored.pendingPassword ? stored.pendingPassword : generatePassword();
-  passwords[username] = password;
+  if (!ownership.existing.includes(username)) passwords[username] = password;
   return changePassword(store, username, password, async () => {
     await engine.ensurePrincipal(principal, passwords);
     // A user of ours that already existed (e.g. retained, then its Secret lost) gets the new password too.

@@ -1,0 +1,158 @@
+import { hostname } from 'node:os';
+import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import { accessPolicies, apiVersion, databaseConnections, managedByLabel, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { Cache } from './cache.js';
+import type { OperatorConfig } from './config.js';
+import { findCondition } from './controllers/conditions.js';
+import { ConnectionReconciler } from './controllers/connection/reconcile.js';
+import { ConnectionRegistry } from './controllers/connection/registry.js';
+import { policyLabel } from './controllers/policy/credentials.js';
+import { PolicyReconciler } from './controllers/policy/reconcile.js';
+import { createEngine } from './engines/index.js';
+import { KubeClient } from './kube/client.js';
+import { EventRecorder } from './kube/events.js';
+import { LeaderElector } from './runtime/leader.js';
+import { forController } from './runtime/logger.js';
+import { createOperatorMetrics, reconcileObserver } from './runtime/metrics.js';
+import { OperatorServer } from './runtime/server.js';
+import { WorkQueue } from './runtime/workqueue.js';
+
+const apiPrefix = `/apis/${apiVersion}`;
+const selector = Object.entries(managedByLabel).map(([k, v]) => `${k}=${v}`).join(',');
+
+/** Spreads periodic passes out by ±10% so objects created together do not resync together forever. */
+const jitter = (ms: number): number => Math.round(ms * (0.9 + Math.random() * 0.2));
+
+export interface RunningManager {
+  port: number;
+  /** Resolves when the operator stopped (after stop(), or with an error when leadership was lost). */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Wires caches, controllers, work queues, leader election and the HTTP endpoints; starts them. */
+export async function startManager(config: OperatorConfig, kc: KubeConfig, log: Logger): Promise<RunningManager> {
+  const metrics = createOperatorMetrics();
+  const dbWrites = new Counter({
+    name: 'dbwarden_database_writes_total',
+    help: 'Statements that changed a database (DDL, GRANT, REVOKE, passwords, ended sessions), by engine and kind.',
+    labelNames: ['engine', 'kind'],
+    registers: [metrics.registry],
+  });
+
+  const cacheOpts = { namespaces: config.namespaces, logger: log };
+  const connections = new Cache<DatabaseConnection>(kc, { ...cacheOpts, prefix: apiPrefix, plural: databaseConnections.plural });
+  const policies = new Cache<AccessPolicy>(kc, { ...cacheOpts, prefix: apiPrefix, plural: accessPolicies.plural });
+  const secrets = new Cache<V1Secret>(kc, { ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: selector });
+
+  const kube = new KubeClient(kc);
+  const events = new EventRecorder(kube.core, log);
+  const registry = new ConnectionRegistry(
+    (namespace, name) => kube.getSecret(namespace, name),
+    (settings) => createEngine(settings, { onWrite: (engine, kind) => dbWrites.inc({ engine, kind }) }),
+  );
+  const connectionReconciler = new ConnectionReconciler({
+    get: (ns, name) => connections.get(ns, name),
+    kube, registry, events, log: forController(log, 'connection'), resyncMs: config.resyncMs,
+  });
+  const policyReconciler = new PolicyReconciler({
+    getPolicy: (ns, name) => policies.get(ns, name),
+    getConnection: (ns, name) => connections.get(ns, name),
+    getSecret: (ns, name) => secrets.get(ns, name),
+    kube, registry, events, log: forController(log, 'accesspolicy'), resyncMs: config.resyncMs,
+    metrics: { driftCorrected: (engine, direction, n) => n && metrics.driftCorrections.inc({ engine, direction }, n) },
+  });
+
+  const queueOpts = (name: string) => ({ name, registry: metrics.registry, logger: log, onOutcome: reconcileObserver(metrics, name) });
+  const connectionQueue = new WorkQueue(queueOpts('connection'));
+  const policyQueue = new WorkQueue(queueOpts('accesspolicy'));
+
+  const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
+  const policiesOf = (c: DatabaseConnection): AccessPolicy[] =>
+    policies.list().filter((p) => p.metadata?.namespace === c.metadata?.namespace && p.spec.connectionRef.name === c.metadata?.name);
+  const specChanged = (a: { metadata?: { generation?: number; deletionTimestamp?: unknown; annotations?: object; finalizers?: string[] } }, b: typeof a): boolean =>
+    a.metadata?.generation !== b.metadata?.generation || a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
+    JSON.stringify(a.metadata?.annotations) !== JSON.stringify(b.metadata?.annotations) ||
+    JSON.stringify(a.metadata?.finalizers) !== JSON.stringify(b.metadata?.finalizers);
+
+  connections.onAdd((c) => connectionQueue.add(keyOf(c)));
+  connections.onUpdate((old, c) => {
+    if (specChanged(old, c)) connectionQueue.add(keyOf(c));
+    const before = findCondition(old.status?.conditions, 'Ready');
+    const after = findCondition(c.status?.conditions, 'Ready');
+    if (specChanged(old, c) || before?.status !== after?.status) for (const p of policiesOf(c)) policyQueue.add(keyOf(p));
+  });
+  connections.onDelete((c) => {
+    connectionQueue.add(keyOf(c));
+    for (const p of policiesOf(c)) policyQueue.add(keyOf(p));
+  });
+  policies.onAdd((p) => policyQueue.add(keyOf(p)));
+  policies.onUpdate((old, p) => specChanged(old, p) && policyQueue.add(keyOf(p)));
+  policies.onDelete((p) => policyQueue.add(keyOf(p)));
+  const ownerOf = (s: V1Secret): string | undefined => s.metadata?.labels?.[policyLabel];
+  secrets.onUpdate((_old, s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
+  secrets.onDelete((s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
+
+  const server = new OperatorServer({ port: config.metricsPort, registry: metrics.registry, logger: log });
+  for (const cache of [connections, policies, secrets]) for (const status of cache.statuses) server.track(status);
+  const port = await server.listen();
+  log.info(`serving metrics and health on port ${port}`);
+
+  for (const cache of [connections, policies, secrets]) cache.start();
+  await Promise.all([connections.waitForSync(), policies.waitForSync(), secrets.waitForSync()]);
+  log.info({ namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'caches synced');
+
+  const runWorkers = (): Promise<void> => Promise.all([
+    connectionQueue.run(config.workers, async (key) => {
+      const r = await connectionReconciler.reconcile(key);
+      return r.requeueAfterMs ? { requeueAfterMs: jitter(r.requeueAfterMs) } : undefined;
+    }),
+    policyQueue.run(config.workers, async (key) => {
+      const r = await policyReconciler.reconcile(key);
+      return r.requeueAfterMs ? { requeueAfterMs: jitter(r.requeueAfterMs) } : undefined;
+    }),
+  ]).then(() => undefined);
+
+  let elector: LeaderElector | undefined;
+  let resolveDone!: () => void;
+  let rejectDone!: (err: Error) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    resolveDone = resolve;
+    rejectDone = reject;
+  });
+
+  let workers: Promise<void> | undefined;
+  if (config.leaderElect) {
+    const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
+    elector = new LeaderElector(kc, { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity, logger: log });
+    void elector.run({
+      onStartedLeading: () => {
+        log.info({ identity }, 'became leader: reconciling');
+        workers = runWorkers();
+      },
+      onStoppedLeading: (reason) => {
+        if (reason === 'lost') rejectDone(new Error('leader election lost: exiting so another replica takes over'));
+      },
+    });
+  } else {
+    workers = runWorkers();
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      log.info('shutting down');
+      await Promise.all([connectionQueue.shutdown(), policyQueue.shutdown()]);
+      await workers;
+      await elector?.stop();
+      for (const cache of [connections, policies, secrets]) cache.stop();
+      await registry.closeAll();
+      await server.close();
+      resolveDone();
+    })();
+    return stopping;
+  };
+  return { port, done, stop };
+}

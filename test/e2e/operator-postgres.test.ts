@@ -1,0 +1,3 @@
+import { shopScenario } from './shop-scenario.js';
+
+shopScenario('postgres');

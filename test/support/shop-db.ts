@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { createShopMysql, createShopPostgres } from '../../hack/shop/shop.js';
+import { mariadbAdmin, postgresAdmin } from './databases.js';
+import { required } from './env.js';
+
+export type EngineName = 'postgres' | 'mysql';
+
+/** A shop database of its own, with a least-privilege provisioning account as production should have. */
+export interface ShopDatabase {
+  engine: EngineName;
+  host: string;
+  port: number;
+  database: string;
+  admin: { username: string; password: string };
+  ca: string;
+  /** Runs SQL as the server's superuser in the shop database (to make drift, inspect catalogs). */
+  superQuery<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+const suffix = (): string => randomBytes(4).toString('hex');
+
+/**
+ * PostgreSQL: the tables belong to `<db>_owner`; the operator's admin is a CREATEROLE role that is a member of
+ * the owner (so it may grant on the tables and set default privileges for them) and not a superuser.
+ */
+export async function createPostgresShop(): Promise<ShopDatabase> {
+  const database = `shop_${suffix()}`;
+  const owner = `${database}_owner`;
+  const admin = { username: `${database}_admin`, password: randomBytes(24).toString('base64url') };
+  const root = postgresAdmin();
+  await root.connect();
+  try {
+    await root.query(`CREATE ROLE ${owner} NOLOGIN`);
+    await root.query(`CREATE ROLE ${admin.username} LOGIN CREATEROLE PASSWORD ${root.escapeLiteral(admin.password)}`);
+    await root.query(`GRANT ${owner} TO ${admin.username}`);
+    await root.query(`CREATE DATABASE ${database} OWNER ${owner}`);
+  } finally {
+    await root.end();
+  }
+  const superuser = postgresAdmin(required('PGSSLROOTCERT'), database);
+  await superuser.connect();
+  await superuser.query(`SET ROLE ${owner}`);
+  await createShopPostgres(superuser);
+  await superuser.query('RESET ROLE');
+  return {
+    engine: 'postgres',
+    host: '127.0.0.1',
+    port: Number(required('PGPORT')),
+    database,
+    admin,
+    ca: readFileSync(required('PGSSLROOTCERT'), 'utf8'),
+    async superQuery<T>(sql: string, params?: unknown[]) {
+      return (await superuser.query(sql, params)).rows as T[];
+    },
+    async close() {
+      await superuser.end();
+    },
+  };
+}
+
+/** MySQL/MariaDB: the admin has exactly what the engine documents (CREATE USER, PROCESS, CONNECTION ADMIN, SELECT on mysql, DML on the shop WITH GRANT OPTION). */
+export async function createMysqlShop(): Promise<ShopDatabase> {
+  const database = `shop_${suffix()}`;
+  const admin = { username: `${database}_admin`.slice(0, 32), password: randomBytes(24).toString('base64url') };
+  const root = await mariadbAdmin();
+  await root.query(`CREATE DATABASE ${database}`);
+  await root.query(`USE ${database}`);
+  await createShopMysql(root);
+  await root.query('CREATE USER ?@? IDENTIFIED BY ?', [admin.username, '%', admin.password]);
+  await root.query('GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO ?@?', [admin.username, '%']);
+  await root.query('GRANT SELECT ON mysql.* TO ?@?', [admin.username, '%']);
+  await root.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${database}.* TO ?@? WITH GRANT OPTION`, [admin.username, '%']);
+  return {
+    engine: 'mysql',
+    host: '127.0.0.1',
+    port: Number(required('MYSQL_PORT')),
+    database,
+    admin,
+    ca: readFileSync(required('MYSQL_SSL_CA'), 'utf8'),
+    async superQuery<T>(sql: string, params?: unknown[]) {
+      const [rows] = await root.query(sql, params);
+      return rows as T[];
+    },
+    async close() {
+      await root.end();
+    },
+  };
+}
+
+export const createShop = (engine: EngineName): Promise<ShopDatabase> => (engine === 'postgres' ? createPostgresShop() : createMysqlShop());
+
+/** Connects with the credentials a policy's Secret holds, the way a workload would. */
+export async function connectWith(engine: EngineName, secret: Record<string, string>): Promise<{ query(sql: string): Promise<unknown[]>; close(): Promise<void> }> {
+  if (engine === 'postgres') {
+    const client = new pg.Client({
+      host: secret.host, port: Number(secret.port), database: secret.database, user: secret.username, password: secret.password,
+      ssl: { ca: secret['ca.crt'], rejectUnauthorized: true },
+    });
+    await client.connect();
+    return { query: async (sql) => (await client.query(sql)).rows as unknown[], close: () => client.end() };
+  }
+  // mysql2 takes the Secret's uri as-is: its ssl parameter carries the CA.
+  const conn = await mysql.createConnection({ uri: secret.uri });
+  return { query: async (sql) => (await conn.query(sql))[0] as unknown[], close: () => conn.end() };
+}
