@@ -10,7 +10,14 @@ import type { CacheStatus } from './runtime/server.js';
 export class Cache<T extends KubernetesObject> {
   readonly informers: Informer<T>[];
 
-  constructor(kc: KubeConfig, opts: { prefix: string; plural: string; namespaces: string[]; labelSelector?: string; logger: Logger }) {
+  constructor(kc: KubeConfig, opts: {
+    prefix: string;
+    plural: string;
+    namespaces: string[];
+    labelSelector?: string;
+    transform?: (obj: KubernetesObject) => KubernetesObject;
+    logger: Logger;
+  }) {
     const paths = opts.namespaces.length
       ? opts.namespaces.map((ns) => `${opts.prefix}/namespaces/${ns}/${opts.plural}`)
       : [`${opts.prefix}/${opts.plural}`];
@@ -19,6 +26,7 @@ export class Cache<T extends KubernetesObject> {
       name: path,
       logger: opts.logger,
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+      ...(opts.transform ? { transform: opts.transform } : {}),
     }));
   }
 

@@ -6,6 +6,7 @@ import { Counter } from 'prom-client';
 import { Cache } from './cache.js';
 import type { OperatorConfig } from './config.js';
 import { findCondition } from './controllers/conditions.js';
+import { referencedSecrets } from './controllers/connection/desired.js';
 import { ConnectionReconciler } from './controllers/connection/reconcile.js';
 import { ConnectionRegistry } from './controllers/connection/registry.js';
 import { policyLabel } from './controllers/policy/credentials.js';
@@ -46,6 +47,12 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const connections = new Cache<DatabaseConnection>(kc, { ...cacheOpts, prefix: apiPrefix, plural: databaseConnections.plural });
   const policies = new Cache<AccessPolicy>(kc, { ...cacheOpts, prefix: apiPrefix, plural: accessPolicies.plural });
   const secrets = new Cache<V1Secret>(kc, { ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: selector });
+  // Every Secret, reduced to its identity: enough to notice an admin or CA Secret change, without keeping
+  // (or logging) any data, annotations included (kubectl's last-applied-configuration holds the data).
+  const secretNames = new Cache<V1Secret>(kc, {
+    ...cacheOpts, prefix: '/api/v1', plural: 'secrets',
+    transform: ({ metadata }) => ({ metadata: { name: metadata?.name, namespace: metadata?.namespace, uid: metadata?.uid, resourceVersion: metadata?.resourceVersion } }),
+  });
 
   const kube = new KubeClient(kc);
   const events = new EventRecorder(kube.core, log);
@@ -95,13 +102,22 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   secrets.onUpdate((_old, s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
   secrets.onDelete((s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
 
+  const connectionsReading = (s: V1Secret): DatabaseConnection[] => connections.list().filter((c) =>
+    c.metadata?.namespace === s.metadata?.namespace && referencedSecrets(c).includes(s.metadata?.name ?? ''));
+  const secretChanged = (s: V1Secret): void => {
+    for (const c of connectionsReading(s)) connectionQueue.add(keyOf(c));
+  };
+  secretNames.onAdd(secretChanged);
+  secretNames.onUpdate((_old, s) => secretChanged(s));
+  secretNames.onDelete(secretChanged);
+
   const server = new OperatorServer({ port: config.metricsPort, registry: metrics.registry, logger: log });
-  for (const cache of [connections, policies, secrets]) for (const status of cache.statuses) server.track(status);
+  for (const cache of [connections, policies, secrets, secretNames]) for (const status of cache.statuses) server.track(status);
   const port = await server.listen();
   log.info(`serving metrics and health on port ${port}`);
 
-  for (const cache of [connections, policies, secrets]) cache.start();
-  await Promise.all([connections.waitForSync(), policies.waitForSync(), secrets.waitForSync()]);
+  for (const cache of [connections, policies, secrets, secretNames]) cache.start();
+  await Promise.all([connections, policies, secrets, secretNames].map((c) => c.waitForSync()));
   log.info({ namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'caches synced');
 
   const runWorkers = (): Promise<void> => Promise.all([
@@ -147,7 +163,7 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
       await Promise.all([connectionQueue.shutdown(), policyQueue.shutdown()]);
       await workers;
       await elector?.stop();
-      for (const cache of [connections, policies, secrets]) cache.stop();
+      for (const cache of [connections, policies, secrets, secretNames]) cache.stop();
       await registry.closeAll();
       await server.close();
       resolveDone();

@@ -25,12 +25,14 @@ export function shopScenario(engine: EngineName): void {
   let r: Resources;
   let db: ShopDatabase;
   let operator: RunningOperator;
+  const seenPasswords = new Set<string>();
   const q = (name: string): string => (engine === 'postgres' ? `public.${name}` : name);
 
   /** Connects with a policy's Secret and runs sql; resolves with rows or rejects with the database's error. */
   async function as(secretName: string, sql: string): Promise<unknown[]> {
     const secret = await r.readSecret(secretName);
     if (!secret) throw new Error(`Secret ${secretName} not found`);
+    seenPasswords.add(secret.password!);
     const conn = await connectWith(engine, secret);
     try {
       return await conn.query(sql);
@@ -58,7 +60,11 @@ export function shopScenario(engine: EngineName): void {
   }, 120_000);
 
   afterAll(async () => {
-    await operator?.stop();
+    const stopped = operator?.stop();
+    await stopped;
+    // No credential ever reaches the operator's logs.
+    const logs = operator?.logs.join('\n') ?? '';
+    for (const password of [...seenPasswords, db?.admin.password]) if (password) expect(logs).not.toContain(password);
     await db?.close();
     await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
   });
@@ -87,6 +93,21 @@ export function shopScenario(engine: EngineName): void {
   });
 
   describe(`${engine}: AccessPolicy`, () => {
+    it('recreates a deleted credentials Secret with a new password that works', async () => {
+      await r.policy('recreate', { connectionRef: { name: 'shop' }, tables: [{ name: 'products' }] });
+      await r.waitReady('accesspolicies', 'recreate');
+      const before = (await r.readSecret('recreate-credentials'))!;
+      await r.core.deleteNamespacedSecret({ namespace: ns, name: 'recreate-credentials' });
+      const after = await eventually('the Secret to come back', async () => {
+        const s = await r.readSecret('recreate-credentials');
+        return s?.password && s.password !== before.password ? s : undefined;
+      }, 30_000);
+      expect(after.username).toBe(before.username);
+      await as('recreate-credentials', `SELECT * FROM ${q('products')} LIMIT 1`);
+      const conn = await connectWith(engine, before).catch((err: Error) => err);
+      expect(conn).toBeInstanceOf(Error);
+    });
+
     it('read-only on products and orders: reads those, cannot read users or payments, cannot write', async () => {
       await r.policy('readonly', {
         connectionRef: { name: 'shop' }, access: 'read-only',

@@ -90,6 +90,23 @@ describe.concurrent('Informer', () => {
     expect(late).toEqual(['after']);
   });
 
+  it('transforms objects before caching them, so Secret data need not be kept', async () => {
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'listed', labels: { test: 'transform' } }, stringData: { password: 'p1' } } });
+    const informer = track(new Informer<KubernetesObject & { data?: object }>(kc, {
+      path: `/api/v1/namespaces/${namespace}/secrets`,
+      labelSelector: 'test=transform',
+      transform: (obj) => ({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: obj.metadata }),
+    }));
+    informer.start();
+    await informer.waitForSync(AbortSignal.timeout(20_000));
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'watched', labels: { test: 'transform' } }, stringData: { password: 'p2' } } });
+    await eventually('the watched Secret', () => informer.get(namespace, 'watched'), 10_000);
+    for (const name of ['listed', 'watched']) {
+      expect(informer.get(namespace, name)?.metadata?.name).toBe(name);
+      expect(informer.get(namespace, name)?.data).toBeUndefined();
+    }
+  });
+
   it('survives a watch idle for longer than 30 s and resumes it without listing again', async () => {
     const informer = track(
       new Informer<V1ConfigMap>(kc, { path: `/api/v1/namespaces/${namespace}/configmaps`, labelSelector: 'test=idle' }),

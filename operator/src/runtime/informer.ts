@@ -21,6 +21,11 @@ export interface InformerOptions {
   /** A list request that takes longer is abandoned and retried (default 60 s). */
   listTimeoutMs?: number;
   pageSize?: number;
+  /**
+   * Applied to every object before it is cached or handed to handlers, like client-go's SetTransform: e.g. keep
+   * only the metadata of Secrets the operator merely needs to notice changing, so their data is never retained.
+   */
+  transform?: (obj: KubernetesObject) => KubernetesObject;
   /** How often the watchdog checks the list-and-watch loop (default 15 s). */
   watchdogIntervalMs?: number;
   /** Without a watch and without list or watch activity for this long, the loop counts as stuck (default 2 min). */
@@ -337,9 +342,10 @@ export class Informer<T extends KubernetesObject> {
     this.touch();
     this.stats.lists++;
     if (this.synced) this.stats.relists++;
-    const diff = diffSnapshot(this.cache, result.items);
+    const items = result.items.map((obj) => this.transformed(obj));
+    const diff = diffSnapshot(this.cache, items);
     this.cache.clear();
-    for (const obj of result.items) this.cache.set(objectKey(obj), obj);
+    for (const obj of items) this.cache.set(objectKey(obj), obj);
     this.resourceVersion = result.resourceVersion;
     for (const obj of diff.deleted) this.emitDelete(obj);
     for (const obj of diff.added) this.emitAdd(obj);
@@ -419,8 +425,13 @@ export class Informer<T extends KubernetesObject> {
     });
   }
 
-  private apply(type: string, obj: T): void {
-    const resourceVersion = obj.metadata?.resourceVersion;
+  private transformed(obj: T): T {
+    return this.options.transform ? (this.options.transform(obj) as T) : obj;
+  }
+
+  private apply(type: string, raw: T): void {
+    const resourceVersion = raw.metadata?.resourceVersion;
+    const obj = type === 'BOOKMARK' ? raw : this.transformed(raw);
     if (type === 'ADDED' || type === 'MODIFIED') {
       const key = objectKey(obj);
       const old = this.cache.get(key);

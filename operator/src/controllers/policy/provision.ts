@@ -75,13 +75,20 @@ export async function recoverPending(store: SecretStore, engine: Engine, render:
  * Creates the principal's users (or repairs missing ones) and returns the active credentials. A first
  * creation goes through changePassword, so the password is in the Secret before the user exists.
  */
-export async function ensureCredentials(store: SecretStore, engine: Engine, principal: PrincipalSpec, render: Render): Promise<ActiveCredentials> {
+export async function ensureCredentials(
+  store: SecretStore,
+  engine: Engine,
+  principal: PrincipalSpec,
+  render: Render,
+  /** The policy's status (written only by the operator) says it created this principal: recover even without a password. */
+  createdBefore = false,
+): Promise<ActiveCredentials> {
   await recoverPending(store, engine, render);
   const stored = readCredentials(store.secret);
   const logins = engine.loginNames(principal);
   const ownership = await engine.ownership(principal, knownPasswords(stored));
   const proven = ownership.existing.filter((login) => !ownership.foreign.includes(login));
-  if (ownership.state === 'foreign' && proven.length === 0) {
+  if (ownership.state === 'foreign' && proven.length === 0 && !createdBefore) {
     throw new ReconcileError(
       'UsernameTaken',
       `database user ${ownership.foreign.join(', ')} already exists and was not created by dbwarden for this policy; dbwarden never adopts users it did not create: choose another spec.username or drop that user`,

@@ -94,7 +94,7 @@ export class PolicyReconciler {
     const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret);
     const render = (username: string, password: string): Record<string, string> => credentialData(settings, username, password);
 
-    const active = await ensureCredentials(store, engine, principal, render);
+    const active = await ensureCredentials(store, engine, principal, render, policy.status?.username === principal.name);
     const sync = await engine.syncGrants(principal, grants);
     await store.write({ data: render(active.username, active.password), rotatedAt: active.rotatedAt });
 

@@ -1,0 +1,56 @@
+/**
+ * Watch-driven reactions, with a resync period too long to hide them: a change to an admin Secret takes
+ * effect at once, and /metrics reports reconciles.
+ */
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyCrds } from '../support/crds.js';
+import { kubeConfig, uniqueName } from '../support/kube.js';
+import { startOperator, type RunningOperator } from '../support/operator.js';
+import { Resources } from '../support/resources.js';
+import { createPostgresShop, type ShopDatabase } from '../support/shop-db.js';
+
+let kc: KubeConfig;
+let ns: string;
+let r: Resources;
+let db: ShopDatabase;
+let operator: RunningOperator;
+
+beforeAll(async () => {
+  kc = kubeConfig();
+  ns = uniqueName('reactions');
+  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
+  await applyCrds(kc);
+  r = new Resources(kc, ns);
+  db = await createPostgresShop();
+  await r.secret('db-ca', { 'ca.crt': db.ca });
+  operator = await startOperator([ns], ['--resync-period=10m']);
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await db?.close();
+  await kc?.makeApiClient(CoreV1Api).deleteNamespace({ name: ns }).catch(() => undefined);
+});
+
+describe('operator reactions', () => {
+  it('follows the admin Secret: created late, broken, fixed', async () => {
+    await r.connection('shop', {
+      engine: 'postgres', host: db.host, port: db.port, database: db.database,
+      adminSecretRef: { name: 'admin' }, tls: { mode: 'verify-full', caSecretRef: { name: 'db-ca' } },
+    });
+    await r.waitReady('databaseconnections', 'shop', 'False', 'AdminSecretNotFound', 15_000);
+    await r.secret('admin', { username: db.admin.username, password: 'wrong' });
+    await r.waitReady('databaseconnections', 'shop', 'False', 'AuthenticationFailed', 15_000);
+    await r.core.replaceNamespacedSecret({ namespace: ns, name: 'admin', body: { metadata: { name: 'admin' }, stringData: { username: db.admin.username, password: db.admin.password } } });
+    await r.waitReady('databaseconnections', 'shop', 'True', 'Connected', 15_000);
+  });
+
+  it('serves reconcile and queue metrics', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${operator.port}/metrics`)).text();
+    expect(text).toMatch(/dbwarden_reconcile_total\{controller="connection",result="(?:success|requeue)"\} [1-9]/);
+    expect(text).toContain('workqueue_depth');
+    expect(text).toContain('dbwarden_reconcile_duration_seconds_bucket');
+    expect((await fetch(`http://127.0.0.1:${operator.port}/readyz`)).status).toBe(200);
+  });
+});
