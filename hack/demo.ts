@@ -1,28 +1,81 @@
 /**
- * `npm run demo`: brings the local environment up and runs dbwarden on it until Ctrl-C, then stops what
- * it started. Grows with the product (operator, console, demo data).
+ * `npm run demo`: the local environment, the shop demo data in PostgreSQL and MariaDB, dbwarden's CRDs and
+ * sample objects, and the operator — until Ctrl-C, which stops what the demo started.
  */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { demoManifests, demoNamespace } from './demo/manifests.js';
+import { ensureDemoData } from './demo/data.js';
 import { down, health, up } from './env/environment.js';
+import { envVars } from './env/envfile.js';
 import { runMain } from './env/errors.js';
-import { info } from './env/log.js';
-import { envFile } from './env/paths.js';
+import { info, step } from './env/log.js';
+import { devDir, envFile, repoRoot } from './env/paths.js';
+import { run, sleep } from './env/proc.js';
 import { loadState } from './env/state.js';
 
 async function main(): Promise<void> {
   const wasRunning = Object.values(await health(loadState())).every(Boolean);
   const state = await up();
-  info('');
-  info('dbwarden demo environment is running:');
-  info(`  Kubernetes API server  https://127.0.0.1:${state.controlPlane?.apiPort}`);
-  info(`  PostgreSQL             127.0.0.1:${state.postgres?.port}`);
-  info(`  MariaDB                127.0.0.1:${state.mariadb?.port}`);
-  info(`  settings for a shell:  source ${envFile}`);
-  info('Press Ctrl-C to stop.');
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+  const env = envVars(state);
+  const kubectl = (args: string[], input?: string) => run('kubectl', args, { env: { ...process.env, ...env }, ...(input ? { input } : {}) });
+
+  const data = await ensureDemoData(env);
+  await step('Installing the CRDs and the demo objects (namespace shop)', async () => {
+    await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=dbwarden-demo',
+      '-f', join(repoRoot, 'crds', 'databaseconnections.dbwarden.io.yaml'), '-f', join(repoRoot, 'crds', 'accesspolicies.dbwarden.io.yaml')]);
+    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/databaseconnections.dbwarden.io', 'crd/accesspolicies.dbwarden.io']);
+    const manifests = demoManifests(env, data, readFileSync(env.PGSSLROOTCERT!, 'utf8'));
+    await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=dbwarden-demo', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
   });
+
+  const logDir = join(devDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const operatorLog = join(logDir, 'operator.log');
+  const operator = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'operator', 'src', 'main.ts'), `--namespaces=${demoNamespace}`, '--metrics-port=0'], {
+    cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(operatorLog, { flags: 'a' });
+  operator.stdout.pipe(log);
+  operator.stderr.pipe(log);
+  const operatorExited = new Promise<number | null>((resolve) => operator.once('exit', resolve));
+  info(`operator started (logs: ${operatorLog})`);
+
+  await step('Waiting for the demo policies to be Ready', async () => {
+    for (let i = 0; i < 120; i++) {
+      const { stdout } = await kubectl(['get', 'accesspolicies', '-n', demoNamespace, '-o',
+        'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}']);
+      const statuses = stdout.trim().split('\n');
+      if (statuses.length === 4 && statuses.every((s) => s === 'True')) return;
+      await sleep(1000);
+    }
+    info('  some policies are not Ready yet; see the table below and the operator log');
+  });
+  const { stdout: table } = await kubectl(['get', 'dbwarden', '-n', demoNamespace]);
+  info(`\n${table}`);
+  info('dbwarden demo is running. Try:');
+  info(`  source ${envFile}`);
+  info(`  kubectl get dbwarden -n ${demoNamespace}; kubectl describe accesspolicy -n ${demoNamespace} postgres-ai-readonly`);
+  info(`  kubectl get secret -n ${demoNamespace} postgres-ai-readonly-credentials -o jsonpath='{.data.uri}' | base64 -d`);
+  info('Press Ctrl-C to stop.');
+
+  let stopping = false;
+  await Promise.race([
+    new Promise<void>((resolve) => {
+      const stop = (): void => {
+        stopping = true;
+        resolve();
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    }),
+    operatorExited.then((code) => !stopping && info(`the operator exited (${code}); see ${operatorLog}`)),
+  ]);
   info('stopping…');
+  operator.kill('SIGTERM');
+  await operatorExited;
   if (!wasRunning) await down();
 }
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
-import { createShopMysql, createShopPostgres } from '../../hack/shop/shop.js';
+import { setupMysqlShop, setupPostgresShop, type ShopNames } from '../../hack/shop/setup.js';
 import { mariadbAdmin, postgresAdmin } from './databases.js';
 import { required } from './env.js';
 
@@ -23,35 +23,25 @@ export interface ShopDatabase {
 
 const suffix = (): string => randomBytes(4).toString('hex');
 
-/**
- * PostgreSQL: the tables belong to `<db>_owner`; the operator's admin is a CREATEROLE role that is a member of
- * the owner (so it may grant on the tables and set default privileges for them) and not a superuser.
- */
+/** PostgreSQL: a shop database with the recommended CREATEROLE admin (see hack/shop/setup.ts). */
 export async function createPostgresShop(): Promise<ShopDatabase> {
-  const database = `shop_${suffix()}`;
-  const owner = `${database}_owner`;
-  const admin = { username: `${database}_admin`, password: randomBytes(24).toString('base64url') };
+  const names: ShopNames = { database: `shop_${suffix()}`, admin: { username: '', password: randomBytes(24).toString('base64url') } };
+  names.admin.username = `${names.database}_admin`;
   const root = postgresAdmin();
   await root.connect();
   try {
-    await root.query(`CREATE ROLE ${owner} NOLOGIN`);
-    await root.query(`CREATE ROLE ${admin.username} LOGIN CREATEROLE PASSWORD ${root.escapeLiteral(admin.password)}`);
-    await root.query(`GRANT ${owner} TO ${admin.username}`);
-    await root.query(`CREATE DATABASE ${database} OWNER ${owner}`);
+    await setupPostgresShop(root, (database) => postgresAdmin(required('PGSSLROOTCERT'), database), names);
   } finally {
     await root.end();
   }
-  const superuser = postgresAdmin(required('PGSSLROOTCERT'), database);
+  const superuser = postgresAdmin(required('PGSSLROOTCERT'), names.database);
   await superuser.connect();
-  await superuser.query(`SET ROLE ${owner}`);
-  await createShopPostgres(superuser);
-  await superuser.query('RESET ROLE');
   return {
     engine: 'postgres',
     host: '127.0.0.1',
     port: Number(required('PGPORT')),
-    database,
-    admin,
+    database: names.database,
+    admin: names.admin,
     ca: readFileSync(required('PGSSLROOTCERT'), 'utf8'),
     async superQuery<T>(sql: string, params?: unknown[]) {
       return (await superuser.query(sql, params)).rows as T[];
@@ -62,24 +52,18 @@ export async function createPostgresShop(): Promise<ShopDatabase> {
   };
 }
 
-/** MySQL/MariaDB: the admin has exactly what the engine documents (CREATE USER, PROCESS, CONNECTION ADMIN, SELECT on mysql, DML on the shop WITH GRANT OPTION). */
+/** MySQL/MariaDB: a shop database with the documented least-privilege admin (see hack/shop/setup.ts). */
 export async function createMysqlShop(): Promise<ShopDatabase> {
   const database = `shop_${suffix()}`;
-  const admin = { username: `${database}_admin`.slice(0, 32), password: randomBytes(24).toString('base64url') };
+  const names: ShopNames = { database, admin: { username: `${database}_admin`.slice(0, 32), password: randomBytes(24).toString('base64url') } };
   const root = await mariadbAdmin();
-  await root.query(`CREATE DATABASE ${database}`);
-  await root.query(`USE ${database}`);
-  await createShopMysql(root);
-  await root.query('CREATE USER ?@? IDENTIFIED BY ?', [admin.username, '%', admin.password]);
-  await root.query('GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO ?@?', [admin.username, '%']);
-  await root.query('GRANT SELECT ON mysql.* TO ?@?', [admin.username, '%']);
-  await root.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${database}.* TO ?@? WITH GRANT OPTION`, [admin.username, '%']);
+  await setupMysqlShop(root, names);
   return {
     engine: 'mysql',
     host: '127.0.0.1',
     port: Number(required('MYSQL_PORT')),
     database,
-    admin,
+    admin: names.admin,
     ca: readFileSync(required('MYSQL_SSL_CA'), 'utf8'),
     async superQuery<T>(sql: string, params?: unknown[]) {
       const [rows] = await root.query(sql, params);
