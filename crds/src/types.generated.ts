@@ -289,7 +289,7 @@ export interface TableRef {
  */
 export interface RotationSpec {
   /**
-   * How often to rotate, as a Go duration (e.g. 2160h = 90 days). At least 1h.
+   * How often to rotate, as a Go duration (e.g. 2160h = 90 days). At least 1m and longer than gracePeriod. Rotations are spread out: each policy rotates up to 10% of the interval early, by a fixed amount derived from its uid.
    */
   interval?: string;
   /**

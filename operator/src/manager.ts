@@ -69,7 +69,10 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     getConnection: (ns, name) => connections.get(ns, name),
     getSecret: (ns, name) => secrets.get(ns, name),
     kube, registry, events, log: forController(log, 'accesspolicy'), resyncMs: config.resyncMs,
-    metrics: { driftCorrected: (engine, direction, n) => n && metrics.driftCorrections.inc({ engine, direction }, n) },
+    metrics: {
+      driftCorrected: (engine, direction, n) => n && metrics.driftCorrections.inc({ engine, direction }, n),
+      credentialAge: (p, seconds) => metrics.credentialAge.set({ namespace: p.metadata?.namespace ?? '', policy: p.metadata?.name ?? '' }, Math.round(seconds)),
+    },
   });
 
   const queueOpts = (name: string) => ({ name, registry: metrics.registry, logger: log, onOutcome: reconcileObserver(metrics, name) });
@@ -97,7 +100,10 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   });
   policies.onAdd((p) => policyQueue.add(keyOf(p)));
   policies.onUpdate((old, p) => specChanged(old, p) && policyQueue.add(keyOf(p)));
-  policies.onDelete((p) => policyQueue.add(keyOf(p)));
+  policies.onDelete((p) => {
+    policyQueue.add(keyOf(p));
+    metrics.credentialAge.remove({ namespace: p.metadata?.namespace ?? '', policy: p.metadata?.name ?? '' });
+  });
   const ownerOf = (s: V1Secret): string | undefined => s.metadata?.labels?.[policyLabel];
   secrets.onUpdate((_old, s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
   secrets.onDelete((s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));

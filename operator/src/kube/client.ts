@@ -1,4 +1,5 @@
 import {
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   type KubeConfig,
@@ -16,9 +17,11 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export class KubeClient {
   readonly core: CoreV1Api;
   readonly objects: CustomObjectsApi;
+  readonly apps: AppsV1Api;
 
   constructor(readonly config: KubeConfig) {
     this.core = config.makeApiClient(CoreV1Api);
+    this.apps = config.makeApiClient(AppsV1Api);
     this.objects = config.makeApiClient(CustomObjectsApi);
   }
 
@@ -38,6 +41,26 @@ export class KubeClient {
   /** Replaces a Secret; body.metadata.resourceVersion makes it fail with 409 if someone changed it meanwhile. */
   replaceSecret(namespace: string, body: V1Secret): Promise<V1Secret> {
     return this.core.replaceNamespacedSecret({ namespace, name: body.metadata!.name!, body, fieldManager });
+  }
+
+  /** The pod-template annotations of a Deployment or StatefulSet, or undefined when it does not exist. */
+  async podTemplateAnnotations(kind: 'Deployment' | 'StatefulSet', namespace: string, name: string): Promise<Record<string, string> | undefined> {
+    try {
+      const workload = kind === 'Deployment'
+        ? await this.apps.readNamespacedDeployment({ namespace, name })
+        : await this.apps.readNamespacedStatefulSet({ namespace, name });
+      return workload.spec?.template.metadata?.annotations ?? {};
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /** Sets one pod-template annotation, which rolls the workload's pods (like `kubectl rollout restart`). */
+  async annotatePodTemplate(kind: 'Deployment' | 'StatefulSet', namespace: string, name: string, key: string, value: string): Promise<void> {
+    const body = { spec: { template: { metadata: { annotations: { [key]: value } } } } };
+    if (kind === 'Deployment') await this.apps.patchNamespacedDeployment({ namespace, name, body, fieldManager }, mergePatch);
+    else await this.apps.patchNamespacedStatefulSet({ namespace, name, body, fieldManager }, mergePatch);
   }
 
   /** Merge-patches the status subresource of one of our custom objects. */

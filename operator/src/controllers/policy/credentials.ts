@@ -8,8 +8,18 @@ import type { ConnectionSettings } from '../../engines/engine.js';
  */
 export const pendingUsernameKey = 'pending-username';
 export const pendingPasswordKey = 'pending-password';
-/** When the Secret's password last changed (RFC 3339). */
-export const rotatedAtAnnotation = 'dbwarden.io/rotated-at';
+/** Rotation state, kept on the Secret so it survives with the password it describes. */
+export const annotations = {
+  /** When the Secret's password last changed (RFC 3339). */
+  rotatedAt: 'dbwarden.io/rotated-at',
+  /** The policy's dbwarden.io/rotate value the last rotation answered. */
+  rotateHandled: 'dbwarden.io/rotate-handled',
+  /** The dbwarden.io/rotate value the pending password answers (moved to rotateHandled on promotion). */
+  pendingRequest: 'dbwarden.io/pending-rotate-request',
+  /** The login whose previous password stays valid until previousUntil (then it is retired). */
+  previousUsername: 'dbwarden.io/previous-username',
+  previousUntil: 'dbwarden.io/previous-until',
+} as const;
 /** The policy the Secret belongs to (for lookups; ownership is the ownerReference). */
 export const policyLabel = 'dbwarden.io/policy';
 
@@ -19,6 +29,10 @@ export interface StoredCredentials {
   pendingUsername?: string;
   pendingPassword?: string;
   rotatedAt?: string;
+  rotateHandled?: string;
+  pendingRequest?: string;
+  previousUsername?: string;
+  previousUntil?: string;
 }
 
 const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
@@ -32,7 +46,11 @@ export function readCredentials(secret: V1Secret | undefined): StoredCredentials
     password: decode(secret, 'password'),
     pendingUsername: decode(secret, pendingUsernameKey),
     pendingPassword: decode(secret, pendingPasswordKey),
-    rotatedAt: secret?.metadata?.annotations?.[rotatedAtAnnotation],
+    rotatedAt: secret?.metadata?.annotations?.[annotations.rotatedAt],
+    rotateHandled: secret?.metadata?.annotations?.[annotations.rotateHandled],
+    pendingRequest: secret?.metadata?.annotations?.[annotations.pendingRequest],
+    previousUsername: secret?.metadata?.annotations?.[annotations.previousUsername],
+    previousUntil: secret?.metadata?.annotations?.[annotations.previousUntil],
   };
 }
 
@@ -66,7 +84,8 @@ export function credentialData(settings: ConnectionSettings, username: string, p
 
 export interface SecretContent {
   data: Record<string, string>;
-  rotatedAt?: string;
+  /** Annotations to set; undefined removes one. Others on the Secret are kept. */
+  annotations?: Record<string, string | undefined>;
 }
 
 /** The Secret as the policy wants it: owned by the policy (garbage-collected with it), labelled, values encoded. */
@@ -81,10 +100,7 @@ export function secretManifest(policy: AccessPolicy, name: string, content: Secr
       name,
       namespace: policy.metadata?.namespace,
       labels: { ...(existing?.metadata?.labels ?? {}), ...managedByLabel, [policyLabel]: policy.metadata?.name ?? '' },
-      annotations: {
-        ...(existing?.metadata?.annotations ?? {}),
-        ...(content.rotatedAt ? { [rotatedAtAnnotation]: content.rotatedAt } : {}),
-      },
+      annotations: mergeAnnotations(existing?.metadata?.annotations, content.annotations),
       ownerReferences: [{
         apiVersion,
         kind: accessPolicies.kind,
@@ -96,6 +112,15 @@ export function secretManifest(policy: AccessPolicy, name: string, content: Secr
     },
     data,
   };
+}
+
+function mergeAnnotations(existing: Record<string, string> | undefined, changes: Record<string, string | undefined> = {}): Record<string, string> {
+  const merged: Record<string, string> = { ...(existing ?? {}) };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) delete merged[k];
+    else merged[k] = v;
+  }
+  return merged;
 }
 
 /** True when the Secret belongs to this policy (its controller ownerReference is the policy's uid). */

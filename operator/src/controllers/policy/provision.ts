@@ -1,11 +1,22 @@
 import type { Engine, PrincipalSpec } from '../../engines/engine.js';
 import { generatePassword } from '../../credentials/password.js';
 import { ReconcileError } from '../errors.js';
-import { pendingPasswordKey, pendingUsernameKey, readCredentials, type StoredCredentials } from './credentials.js';
+import { annotations, pendingPasswordKey, pendingUsernameKey, readCredentials, type StoredCredentials } from './credentials.js';
 import type { SecretStore } from './secret-store.js';
+import { crashPoint } from './crash-points.js';
 
 /** The Secret's full data for a username and password (credentialData bound to the connection). */
 export type Render = (username: string, password: string) => Record<string, string>;
+
+/** What every credential step works on. */
+export interface CredentialContext {
+  store: SecretStore;
+  engine: Engine;
+  principal: PrincipalSpec;
+  render: Render;
+  /** How long a previous password stays valid after a rotation. */
+  graceMs: number;
+}
 
 export interface ActiveCredentials {
   username: string;
@@ -22,7 +33,7 @@ export function knownPasswords(stored: StoredCredentials): Record<string, string
   return known;
 }
 
-/** The Secret's data without the pending keys, plus what is given. */
+/** The Secret's current data with some keys set or (undefined) removed. */
 function dataWith(store: SecretStore, patch: Record<string, string | undefined>): Record<string, string> {
   const data: Record<string, string> = {};
   for (const [k, v] of Object.entries(store.secret?.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
@@ -33,41 +44,71 @@ function dataWith(store: SecretStore, patch: Record<string, string | undefined>)
   return data;
 }
 
-const now = (): string => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
- * Makes a password the active one in the Secret, crash-safely: the new password is written to the Secret
- * as pending BEFORE the database learns it (`apply`), and promoted after. At no moment does the only copy
- * of a working password live only in the database or only in memory.
+ * Makes username/password the Secret's active credentials. The login that was active before keeps its
+ * password until the grace period ends (then retirePrevious retires it), and a rotation request the pending
+ * password answered is marked handled.
+ */
+async function promote(ctx: CredentialContext, username: string, password: string): Promise<ActiveCredentials> {
+  const stored = readCredentials(ctx.store.secret);
+  const now = new Date();
+  const rotatedAt = rfc3339(now);
+  const previous = stored.username && stored.password ? stored.username : undefined;
+  await ctx.store.write({
+    data: ctx.render(username, password),
+    annotations: {
+      [annotations.rotatedAt]: rotatedAt,
+      [annotations.previousUsername]: previous,
+      [annotations.previousUntil]: previous ? rfc3339(new Date(now.getTime() + ctx.graceMs)) : undefined,
+      [annotations.rotateHandled]: stored.pendingRequest ?? stored.rotateHandled,
+      [annotations.pendingRequest]: undefined,
+    },
+  });
+  await crashPoint('after-promote');
+  return { username, password, rotatedAt };
+}
+
+/**
+ * Changes a login's password crash-safely: the new password is written to the Secret as pending BEFORE the
+ * database learns it (`apply`), and promoted after. At no moment does the only copy of a working password
+ * live only in the database or only in memory.
  */
 export async function changePassword(
-  store: SecretStore,
+  ctx: CredentialContext,
   username: string,
   password: string,
   apply: () => Promise<void>,
-  render: Render,
+  request?: string,
 ): Promise<ActiveCredentials> {
-  const stored = readCredentials(store.secret);
+  const stored = readCredentials(ctx.store.secret);
   if (stored.pendingUsername !== username || stored.pendingPassword !== password) {
-    await store.write({ data: dataWith(store, { [pendingUsernameKey]: username, [pendingPasswordKey]: password }), rotatedAt: stored.rotatedAt });
+    await ctx.store.write({
+      data: dataWith(ctx.store, { [pendingUsernameKey]: username, [pendingPasswordKey]: password }),
+      annotations: { [annotations.pendingRequest]: request },
+    });
   }
+  await crashPoint('after-pending');
   await apply();
-  const rotatedAt = now();
-  await store.write({ data: render(username, password), rotatedAt });
-  return { username, password, rotatedAt };
+  await crashPoint('after-database');
+  return promote(ctx, username, password);
 }
 
 /**
  * Finishes or rolls back a password change a crash interrupted: whichever of the pending and the active
  * password logs in wins. Leaves the pending keys when neither does (the user is created with it next).
  */
-export async function recoverPending(store: SecretStore, engine: Engine, render: Render): Promise<void> {
-  const s = readCredentials(store.secret);
+export async function recoverPending(ctx: CredentialContext): Promise<void> {
+  const s = readCredentials(ctx.store.secret);
   if (!s.pendingUsername || !s.pendingPassword) return;
-  if (await engine.canLogin(s.pendingUsername, s.pendingPassword)) {
-    await store.write({ data: render(s.pendingUsername, s.pendingPassword), rotatedAt: now() });
-  } else if (s.username && s.password && (await engine.canLogin(s.username, s.password))) {
-    await store.write({ data: dataWith(store, { [pendingUsernameKey]: undefined, [pendingPasswordKey]: undefined }), rotatedAt: s.rotatedAt });
+  if (await ctx.engine.canLogin(s.pendingUsername, s.pendingPassword)) {
+    await promote(ctx, s.pendingUsername, s.pendingPassword);
+  } else if (s.username && s.password && (await ctx.engine.canLogin(s.username, s.password))) {
+    await ctx.store.write({
+      data: dataWith(ctx.store, { [pendingUsernameKey]: undefined, [pendingPasswordKey]: undefined }),
+      annotations: { [annotations.pendingRequest]: undefined },
+    });
   }
 }
 
@@ -76,15 +117,13 @@ export async function recoverPending(store: SecretStore, engine: Engine, render:
  * creation goes through changePassword, so the password is in the Secret before the user exists.
  */
 export async function ensureCredentials(
-  store: SecretStore,
-  engine: Engine,
-  principal: PrincipalSpec,
-  render: Render,
+  ctx: CredentialContext,
   /** The policy's status (written only by the operator) says it created this principal: recover even without a password. */
   createdBefore = false,
 ): Promise<ActiveCredentials> {
-  await recoverPending(store, engine, render);
-  const stored = readCredentials(store.secret);
+  const { engine, principal } = ctx;
+  await recoverPending(ctx);
+  const stored = readCredentials(ctx.store.secret);
   const logins = engine.loginNames(principal);
   const ownership = await engine.ownership(principal, knownPasswords(stored));
   const proven = ownership.existing.filter((login) => !ownership.foreign.includes(login));
@@ -101,15 +140,15 @@ export async function ensureCredentials(
   if (stored.username && stored.password && logins.includes(stored.username)) {
     if (passwords[stored.username]) passwords[stored.username] = stored.password;
     await engine.ensurePrincipal(principal, passwords);
-    return { username: stored.username, password: stored.password, rotatedAt: stored.rotatedAt ?? now() };
+    return { username: stored.username, password: stored.password, rotatedAt: stored.rotatedAt ?? rfc3339(new Date()) };
   }
 
   const username = stored.pendingUsername && logins.includes(stored.pendingUsername) ? stored.pendingUsername : logins[0]!;
   const password = stored.pendingUsername === username && stored.pendingPassword ? stored.pendingPassword : generatePassword();
   if (!ownership.existing.includes(username)) passwords[username] = password;
-  return changePassword(store, username, password, async () => {
+  return changePassword(ctx, username, password, async () => {
     await engine.ensurePrincipal(principal, passwords);
     // A user of ours that already existed (e.g. retained, then its Secret lost) gets the new password too.
     if (ownership.existing.includes(username)) await engine.setPassword(username, password);
-  }, render);
+  });
 }

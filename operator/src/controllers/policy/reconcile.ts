@@ -4,21 +4,23 @@ import type { Logger } from 'pino';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { sameJson } from '../../util/deep-equal.js';
-import { parseDuration } from '../../util/duration.js';
 import { isReady } from '../conditions.js';
 import type { ConnectionHandle, ConnectionRegistry } from '../connection/registry.js';
 import { ReconcileError } from '../errors.js';
 import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
-import { credentialData } from './credentials.js';
+import { credentialData, readCredentials } from './credentials.js';
 import { grantsFor, principalFor, secretNameFor } from './desired.js';
 import { finalize } from './finalizer.js';
-import { ensureCredentials } from './provision.js';
+import { ensureCredentials, rfc3339, type CredentialContext } from './provision.js';
+import { checkRestartTargets, restartTargets } from './restart.js';
+import { graceMs, nextRotation, pendingRequest, retirePrevious, rotateIfDue } from './rotation.js';
 import { SecretStore } from './secret-store.js';
 import { failedStatus, provisionedStatus } from './status.js';
 
 export interface PolicyMetrics {
   driftCorrected(engine: string, direction: 'granted' | 'revoked', count: number): void;
+  credentialAge(policy: AccessPolicy, seconds: number): void;
 }
 
 export interface PolicyReconcilerDeps {
@@ -33,8 +35,6 @@ export interface PolicyReconcilerDeps {
   log: Logger;
   resyncMs: number;
 }
-
-const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * Makes an AccessPolicy true in its database: a dedicated user with exactly the declared privileges, its
@@ -87,25 +87,43 @@ export class PolicyReconciler {
   }
 
   private async provision(policy: AccessPolicy): Promise<ReconcileResult> {
-    const { engine, resolved } = await this.handle(policy);
+    const { engine, resolved, facts } = await this.handle(policy);
     const { settings } = resolved;
     const principal = principalFor(policy, settings.engine, settings.tls.mode);
     const grants = grantsFor(policy, settings.engine);
+    const target = { apiVersion, kind: accessPolicies.kind, metadata: policy.metadata };
+    await checkRestartTargets(this.deps.kube, policy);
     const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret);
-    const render = (username: string, password: string): Record<string, string> => credentialData(settings, username, password);
+    const ctx: CredentialContext = {
+      store, engine, principal, graceMs: graceMs(policy),
+      render: (username, password) => credentialData(settings, username, password),
+    };
 
-    const active = await ensureCredentials(store, engine, principal, render, policy.status?.username === principal.name);
+    let active = await ensureCredentials(ctx, policy.status?.username === principal.name);
+    const graceLeftMs = await retirePrevious(ctx, active);
+    const rotation = await rotateIfDue(ctx, policy, active, facts.dualPasswords);
+    active = rotation.active;
+    if (rotation.rotated) {
+      const unsafe = principal.strategy === 'in-place' && !facts.dualPasswords;
+      this.deps.events.normal(target, 'CredentialsRotated', `Secret ${store.name} now holds new credentials for ${active.username}`);
+      if (unsafe) {
+        this.deps.events.warning(target, 'RotationInterrupts',
+          `${facts.serverVersion} has no dual passwords: with the in-place strategy the old password stopped working at once, so consumers fail until they read the new Secret; use the alternating strategy`);
+      }
+    }
     const sync = await engine.syncGrants(principal, grants);
-    await store.write({ data: render(active.username, active.password), rotatedAt: active.rotatedAt });
+    await store.write({ data: ctx.render(active.username, active.password) });
+    const restarted = await restartTargets(this.deps.kube, policy, active.rotatedAt);
+    if (restarted.length) this.deps.events.normal(target, 'RestartedConsumers', `restarted ${restarted.join(', ')} to pick up the new credentials`);
 
     const generation = policy.metadata?.generation ?? 0;
     const changed = sync.granted.length + sync.revoked.length > 0;
     const drifted = changed && policy.status?.observedGeneration === generation && isReady(policy);
     const now = new Date();
     if (drifted) this.reportDrift(policy, settings.engine, sync.granted, sync.revoked);
+    this.deps.metrics?.credentialAge(policy, (now.getTime() - Date.parse(active.rotatedAt)) / 1000);
 
-    const intervalMs = parseDuration(policy.spec.rotation?.interval ?? '2160h');
-    const next = new Date(Date.parse(active.rotatedAt) + intervalMs);
+    const next = nextRotation(active.rotatedAt, policy);
     await this.writeStatus(policy, provisionedStatus(policy, {
       username: principal.name,
       activeUsername: active.username,
@@ -115,7 +133,9 @@ export class PolicyReconciler {
       report: sync.report,
       ...(drifted ? { drift: { time: rfc3339(now), granted: sync.granted, revoked: sync.revoked } } : {}),
     }, now));
-    return { requeueAfterMs: this.deps.resyncMs };
+    const waits = [this.deps.resyncMs, next.getTime() - now.getTime(), graceLeftMs ?? Infinity];
+    if (pendingRequest(policy, readCredentials(store.secret).rotateHandled)) waits.push(graceLeftMs ?? 1000);
+    return { requeueAfterMs: Math.max(1000, Math.min(...waits)) };
   }
 
   private reportDrift(policy: AccessPolicy, engine: string, granted: string[], revoked: string[]): void {

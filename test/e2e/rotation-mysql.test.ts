@@ -1,0 +1,3 @@
+import { rotationScenario } from './rotation-scenario.js';
+
+rotationScenario('mysql');
