@@ -107,7 +107,7 @@ export interface NetworkSpec {
  */
 export interface LabelSelector {
   matchLabels?: {
-    [k: string]: string | undefined;
+    [k: string]: string;
   };
   /**
    * @maxItems 32
@@ -323,7 +323,7 @@ export interface ClientsSpec {
  */
 export interface LabelSelector1 {
   matchLabels?: {
-    [k: string]: string | undefined;
+    [k: string]: string;
   };
   /**
    * @maxItems 32

@@ -40,7 +40,6 @@ export async function generateTypes(): Promise<string> {
     parts.push(await compile(schema, String(schema.title), {
       bannerComment: '',
       additionalProperties: false,
-      strictIndexSignatures: true,
       format: true,
       style: { singleQuote: true, printWidth: 120 },
     }));

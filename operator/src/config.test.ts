@@ -5,7 +5,8 @@ describe('operator configuration', () => {
   it('has defaults', () => {
     expect(loadConfig([], {})).toEqual({
       namespaces: [], workers: 4, resyncMs: 30_000, leaderElect: false, leaderElectionNamespace: 'default',
-      leaderElectionId: 'dbwarden-operator', metricsPort: 8080, logLevel: 'info',
+      leaderElectionId: 'dbwarden-operator', operatorNamespace: 'dbwarden-system', consoleNamespace: 'dbwarden-system',
+      metricsPort: 8080, logLevel: 'info',
     });
   });
   it('reads environment variables, and flags win over them', () => {

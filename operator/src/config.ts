@@ -10,6 +10,7 @@ const flags = {
   'leader-elect': { env: 'DBWARDEN_LEADER_ELECT', help: 'use a Lease so only one replica reconciles (true/false)', default: 'false' },
   'leader-election-namespace': { env: 'DBWARDEN_LEADER_ELECTION_NAMESPACE', help: 'namespace of the Lease (default: POD_NAMESPACE, else default)', default: '' },
   'leader-election-id': { env: 'DBWARDEN_LEADER_ELECTION_ID', help: 'name of the Lease', default: 'dbwarden-operator' },
+  'console-namespace': { env: 'DBWARDEN_CONSOLE_NAMESPACE', help: "namespace of the console's pods, admitted to databases by NetworkPolicies (default: the operator's)", default: '' },
   'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8080' },
   'log-level': { env: 'DBWARDEN_LOG_LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
 } as const;
@@ -33,6 +34,7 @@ const schema = z.object({
   'leader-elect': z.enum(['true', 'false']).transform((s) => s === 'true'),
   'leader-election-namespace': z.string(),
   'leader-election-id': z.string().min(1),
+  'console-namespace': z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'not a namespace name'),
   'metrics-port': z.coerce.number().int().min(0).max(65535),
   'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error']),
 });
@@ -44,6 +46,9 @@ export interface OperatorConfig {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  /** Where the operator's own pods run (POD_NAMESPACE in a cluster): NetworkPolicies admit them to databases. */
+  operatorNamespace: string;
+  consoleNamespace: string;
   metricsPort: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
@@ -87,6 +92,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     leaderElect: c['leader-elect'],
     leaderElectionNamespace: c['leader-election-namespace'] || env.POD_NAMESPACE || 'default',
     leaderElectionId: c['leader-election-id'],
+    operatorNamespace: env.POD_NAMESPACE || 'dbwarden-system',
+    consoleNamespace: c['console-namespace'] || env.POD_NAMESPACE || 'dbwarden-system',
     metricsPort: c['metrics-port'],
     logLevel: c['log-level'],
   };

@@ -60,8 +60,12 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     (namespace, name) => kube.getSecret(namespace, name),
     (settings) => createEngine(settings, { onWrite: (engine, kind) => dbWrites.inc({ engine, kind }) }),
   );
+  const policiesOf = (c: DatabaseConnection): AccessPolicy[] =>
+    policies.list().filter((p) => p.metadata?.namespace === c.metadata?.namespace && p.spec.connectionRef.name === c.metadata?.name);
   const connectionReconciler = new ConnectionReconciler({
     get: (ns, name) => connections.get(ns, name),
+    policiesOf,
+    namespaces: { operator: config.operatorNamespace, console: config.consoleNamespace },
     kube, registry, events, log: forController(log, 'connection'), resyncMs: config.resyncMs,
   });
   const policyReconciler = new PolicyReconciler({
@@ -80,8 +84,6 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const policyQueue = new WorkQueue(queueOpts('accesspolicy'));
 
   const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
-  const policiesOf = (c: DatabaseConnection): AccessPolicy[] =>
-    policies.list().filter((p) => p.metadata?.namespace === c.metadata?.namespace && p.spec.connectionRef.name === c.metadata?.name);
   const specChanged = (a: { metadata?: { generation?: number; deletionTimestamp?: unknown; annotations?: object; finalizers?: string[] } }, b: typeof a): boolean =>
     a.metadata?.generation !== b.metadata?.generation || a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
     JSON.stringify(a.metadata?.annotations) !== JSON.stringify(b.metadata?.annotations) ||
@@ -98,10 +100,19 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     connectionQueue.add(keyOf(c));
     for (const p of policiesOf(c)) policyQueue.add(keyOf(p));
   });
-  policies.onAdd((p) => policyQueue.add(keyOf(p)));
-  policies.onUpdate((old, p) => specChanged(old, p) && policyQueue.add(keyOf(p)));
+  const connectionOf = (p: AccessPolicy): string => `${p.metadata?.namespace}/${p.spec.connectionRef.name}`;
+  const postureInputs = (p: AccessPolicy): string => JSON.stringify([p.metadata?.generation, p.status?.conditions?.map((c) => [c.type, c.status, c.message]), p.status?.lastRotationTime]);
+  policies.onAdd((p) => {
+    policyQueue.add(keyOf(p));
+    connectionQueue.add(connectionOf(p));
+  });
+  policies.onUpdate((old, p) => {
+    if (specChanged(old, p)) policyQueue.add(keyOf(p));
+    if (postureInputs(old) !== postureInputs(p)) connectionQueue.add(connectionOf(p));
+  });
   policies.onDelete((p) => {
     policyQueue.add(keyOf(p));
+    connectionQueue.add(connectionOf(p));
     metrics.credentialAge.remove({ namespace: p.metadata?.namespace ?? '', policy: p.metadata?.name ?? '' });
   });
   const ownerOf = (s: V1Secret): string | undefined => s.metadata?.labels?.[policyLabel];

@@ -2,7 +2,9 @@ import {
   AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  NetworkingV1Api,
   type KubeConfig,
+  type V1NetworkPolicy,
   PatchStrategy,
   setHeaderOptions,
   type V1Secret,
@@ -18,10 +20,12 @@ export class KubeClient {
   readonly core: CoreV1Api;
   readonly objects: CustomObjectsApi;
   readonly apps: AppsV1Api;
+  readonly networking: NetworkingV1Api;
 
   constructor(readonly config: KubeConfig) {
     this.core = config.makeApiClient(CoreV1Api);
     this.apps = config.makeApiClient(AppsV1Api);
+    this.networking = config.makeApiClient(NetworkingV1Api);
     this.objects = config.makeApiClient(CustomObjectsApi);
   }
 
@@ -61,6 +65,31 @@ export class KubeClient {
     const body = { spec: { template: { metadata: { annotations: { [key]: value } } } } };
     if (kind === 'Deployment') await this.apps.patchNamespacedDeployment({ namespace, name, body, fieldManager }, mergePatch);
     else await this.apps.patchNamespacedStatefulSet({ namespace, name, body, fieldManager }, mergePatch);
+  }
+
+  async getNetworkPolicy(namespace: string, name: string): Promise<V1NetworkPolicy | undefined> {
+    try {
+      return await this.networking.readNamespacedNetworkPolicy({ namespace, name });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async createNetworkPolicy(namespace: string, body: V1NetworkPolicy): Promise<void> {
+    await this.networking.createNamespacedNetworkPolicy({ namespace, body, fieldManager });
+  }
+
+  async replaceNetworkPolicy(namespace: string, body: V1NetworkPolicy): Promise<void> {
+    await this.networking.replaceNamespacedNetworkPolicy({ namespace, name: body.metadata!.name!, body, fieldManager });
+  }
+
+  async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {
+    try {
+      await this.networking.deleteNamespacedNetworkPolicy({ namespace, name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   /** Merge-patches the status subresource of one of our custom objects. */

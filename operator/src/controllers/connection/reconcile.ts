@@ -1,4 +1,6 @@
-import { databaseConnections, apiVersion, type DatabaseConnection } from '@dbwarden/crds';
+import { databaseConnections, apiVersion, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
+import { applyNetworkPolicy } from '../network/apply.js';
+import { ingressPolicy, ingressPolicyName, type ComponentNamespaces } from '../network/desired.js';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -10,6 +12,9 @@ import { connectedStatus, failedStatus } from './status.js';
 
 export interface ConnectionReconcilerDeps {
   get(namespace: string, name: string): DatabaseConnection | undefined;
+  /** The AccessPolicies that use a connection (for the ingress NetworkPolicy and the posture). */
+  policiesOf(connection: DatabaseConnection): AccessPolicy[];
+  namespaces: ComponentNamespaces;
   kube: KubeClient;
   registry: ConnectionRegistry;
   events: EventRecorder;
@@ -32,9 +37,11 @@ export class ConnectionReconciler {
       return {};
     }
     const target = { apiVersion, kind: databaseConnections.kind, metadata: connection.metadata };
+    const policies = this.deps.policiesOf(connection);
+    await applyNetworkPolicy(this.deps.kube, namespace, ingressPolicyName(connection), ingressPolicy(connection, policies, this.deps.namespaces));
     try {
       const handle = await this.deps.registry.refresh(connection);
-      const status = connectedStatus(connection, handle);
+      const status = connectedStatus(connection, handle, policies);
       await this.writeStatus(connection, status);
       if (status.posture?.checks?.some((c) => !c.passed)) {
         const failing = status.posture.checks.filter((c) => !c.passed);

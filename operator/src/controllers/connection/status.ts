@@ -1,4 +1,5 @@
-import type { DatabaseConnection, DatabaseConnectionStatus } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection, DatabaseConnectionStatus } from '@dbwarden/crds';
+import { policyChecks } from './posture-policies.js';
 import { setCondition } from '../conditions.js';
 import type { Failure } from '../failure.js';
 import type { ConnectionHandle } from './registry.js';
@@ -6,10 +7,10 @@ import { posture } from './posture.js';
 
 
 /** The status after a successful check of the server. */
-export function connectedStatus(connection: DatabaseConnection, handle: ConnectionHandle, now = new Date()): DatabaseConnectionStatus {
+export function connectedStatus(connection: DatabaseConnection, handle: ConnectionHandle, policies: AccessPolicy[], now = new Date()): DatabaseConnectionStatus {
   const generation = connection.metadata?.generation ?? 0;
   const { facts, resolved } = handle;
-  const score = posture({ mode: resolved.settings.tls.mode, facts });
+  const score = posture({ mode: resolved.settings.tls.mode, facts, extra: policyChecks(connection, policies, now) });
   const failing = score.checks?.filter((c) => !c.passed).map((c) => c.name) ?? [];
   const tls = facts.tls.encrypted ? `over ${facts.tls.protocol ?? 'TLS'}${facts.tls.verified ? ' (verified)' : ' (NOT verified)'}` : 'WITHOUT TLS';
   return {

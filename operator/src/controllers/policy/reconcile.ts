@@ -6,6 +6,9 @@ import type { EventRecorder } from '../../kube/events.js';
 import { sameJson } from '../../util/deep-equal.js';
 import { isReady } from '../conditions.js';
 import type { ConnectionHandle, ConnectionRegistry } from '../connection/registry.js';
+import { applyNetworkPolicy } from '../network/apply.js';
+import { egressPolicy, egressPolicyName } from '../network/desired.js';
+import type { Engine, PrincipalSpec } from '../../engines/engine.js';
 import { ReconcileError } from '../errors.js';
 import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
@@ -66,16 +69,20 @@ export class PolicyReconciler {
     }
   }
 
-  private async handle(policy: AccessPolicy): Promise<ConnectionHandle> {
+  private connection(policy: AccessPolicy): DatabaseConnection {
     const namespace = policy.metadata!.namespace!;
     const ref = policy.spec.connectionRef.name;
     const connection = this.deps.getConnection(namespace, ref);
     if (!connection) throw new ReconcileError('ConnectionNotFound', `DatabaseConnection ${namespace}/${ref} does not exist`);
+    return connection;
+  }
+
+  private async handle(policy: AccessPolicy, connection = this.connection(policy)): Promise<ConnectionHandle> {
     try {
       return await this.deps.registry.get(connection);
     } catch (err) {
       const f = failureOf(err);
-      throw new ReconcileError('ConnectionNotReady', `DatabaseConnection ${ref} is not ready (${f.reason}): ${f.message}`);
+      throw new ReconcileError('ConnectionNotReady', `DatabaseConnection ${connection.metadata?.name} is not ready (${f.reason}): ${f.message}`);
     }
   }
 
@@ -87,7 +94,10 @@ export class PolicyReconciler {
   }
 
   private async provision(policy: AccessPolicy): Promise<ReconcileResult> {
-    const { engine, resolved, facts } = await this.handle(policy);
+    const connection = this.connection(policy);
+    // The network fence does not wait for the database: it is right even while the database is down.
+    await applyNetworkPolicy(this.deps.kube, policy.metadata!.namespace!, egressPolicyName(policy), egressPolicy(policy, connection));
+    const { engine, resolved, facts } = await this.handle(policy, connection);
     const { settings } = resolved;
     const principal = principalFor(policy, settings.engine, settings.tls.mode);
     const grants = grantsFor(policy, settings.engine);
@@ -112,6 +122,7 @@ export class PolicyReconciler {
       }
     }
     const sync = await engine.syncGrants(principal, grants);
+    const findings = await this.audit(engine, principal);
     await store.write({ data: ctx.render(active.username, active.password) });
     const restarted = await restartTargets(this.deps.kube, policy, active.rotatedAt);
     if (restarted.length) this.deps.events.normal(target, 'RestartedConsumers', `restarted ${restarted.join(', ')} to pick up the new credentials`);
@@ -131,11 +142,22 @@ export class PolicyReconciler {
       lastRotationTime: active.rotatedAt,
       nextRotationTime: rfc3339(next),
       report: sync.report,
+      findings,
       ...(drifted ? { drift: { time: rfc3339(now), granted: sync.granted, revoked: sync.revoked } } : {}),
     }, now));
     const waits = [this.deps.resyncMs, next.getTime() - now.getTime(), graceLeftMs ?? Infinity];
     if (pendingRequest(policy, readCredentials(store.secret).rotateHandled)) waits.push(graceLeftMs ?? 1000);
     return { requeueAfterMs: Math.max(1000, Math.min(...waits)) };
+  }
+
+  /** Least-privilege findings on the principal's existing logins, after this pass corrected what it could. */
+  private async audit(engine: Engine, principal: PrincipalSpec): Promise<string[]> {
+    const findings: string[] = [];
+    for (const login of engine.loginNames(principal)) {
+      const audit = await engine.audit(login);
+      if (audit.exists) findings.push(...audit.findings.map((f) => `${login}: ${f}`));
+    }
+    return findings;
   }
 
   private reportDrift(policy: AccessPolicy, engine: string, granted: string[], revoked: string[]): void {

@@ -10,6 +10,8 @@ export interface Provisioned {
   lastRotationTime: string;
   nextRotationTime: string;
   report: GrantReport;
+  /** Least-privilege findings on the users (empty when clean). */
+  findings: string[];
   /** Set when this pass corrected drift (the database differed from an unchanged policy). */
   drift?: { time: string; granted: string[]; revoked: string[] };
 }
@@ -32,7 +34,12 @@ export function provisionedStatus(policy: AccessPolicy, p: Provisioned, now = ne
     nextRotationTime: p.nextRotationTime,
     grants: { tables: p.report.tables, privileges: p.report.privileges },
     ...(p.drift ? { lastDriftCorrection: p.drift } : policy.status?.lastDriftCorrection ? { lastDriftCorrection: policy.status.lastDriftCorrection } : {}),
-    conditions: setCondition(policy.status?.conditions, { type: 'Ready', status: 'True', reason: 'Provisioned', message: summary(policy, p) }, generation, now),
+    conditions: setCondition(
+      setCondition(policy.status?.conditions, { type: 'Ready', status: 'True', reason: 'Provisioned', message: summary(policy, p) }, generation, now),
+      p.findings.length
+        ? { type: 'LeastPrivilege', status: 'False', reason: 'ExcessPrivileges', message: `the database users hold more than the policy: ${p.findings.join('; ')}` }
+        : { type: 'LeastPrivilege', status: 'True', reason: 'Clean', message: 'the users hold only what the policy grants: no superuser, role-creation, global or file privileges' },
+      generation, now),
   };
 }
 
