@@ -31,7 +31,7 @@ beforeAll(async () => {
     engine: 'postgres', host: db.host, port: db.port, database: db.database,
     adminSecretRef: { name: 'admin' }, tls: { mode: 'verify-full', caSecretRef: { name: 'db-ca' } },
   });
-  const args = ['--leader-elect=true', `--leader-election-namespace=${ns}`];
+  const args = ['--leader-elect=true', `--leader-election-id=${ns}`];
   operators.push(await startOperator([ns], args), await startOperator([ns], args));
 });
 

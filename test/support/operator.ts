@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { required } from './env.js';
+import { operatorKubeconfig, operatorNamespace } from './operator-identity.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -19,10 +19,11 @@ export interface RunningOperator {
  * watching only the given namespaces so suites running at the same time do not meet.
  */
 export async function startOperator(namespaces: string[], args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningOperator> {
+  const kubeconfig = await operatorKubeconfig();
   const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'operator', 'src', 'main.ts'),
     `--namespaces=${namespaces.join(',')}`, '--metrics-port=0', '--resync-period=5s', ...args], {
     cwd: root,
-    env: { ...process.env, KUBECONFIG: required('KUBECONFIG'), ...env },
+    env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: operatorNamespace, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -50,9 +51,12 @@ export async function startOperator(namespaces: string[], args: string[] = [], e
     logs,
     port,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode !== null) return child.exitCode;
-      child.kill(signal);
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      const code = await exited;
+      // The operator runs with exactly config/rbac: any forbidden request means that RBAC is too small.
+      const forbidden = logs.filter((l) => /forbidden|"statusCode":403|"code":403/i.test(l));
+      if (forbidden.length) throw new Error(`the operator was refused by RBAC:\n${forbidden.slice(0, 5).join('\n')}`);
+      return code;
     },
   };
 }
