@@ -1,0 +1,100 @@
+import { z } from 'zod';
+
+/** A namespace (DNS label) and a policy name (DNS subdomain), as Kubernetes allows them. */
+export const policyParams = z.object({
+  namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a namespace name').max(63),
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'not an object name').max(253),
+});
+
+export const queryRequest = z.strictObject({
+  sql: z.string().describe('One SQL statement in the policy\'s dialect (the guard refuses an empty one).'),
+  confirm: z.boolean().optional().describe('Required (true) to run an UPDATE or DELETE without WHERE on a read-write policy.'),
+}).meta({ id: 'QueryRequest' });
+
+export const askRequest = z.strictObject({
+  question: z.string().trim().min(1).max(4000).describe('A question in plain language.'),
+  conversationId: z.uuid().optional().describe('Continue this conversation (from an earlier answer); omit to start one.'),
+}).meta({ id: 'AskRequest' });
+
+export const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+}).meta({ id: 'Error' });
+
+const value = z.union([z.string(), z.number(), z.boolean(), z.null(), z.record(z.string(), z.unknown()), z.array(z.unknown())]);
+
+export const queryResponse = z.object({
+  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  rows: z.array(z.array(value)).describe('Rows as arrays, in column order. Numbers, booleans and JSON as such; other types as the database prints them.'),
+  rowCount: z.number().int().describe('Rows returned, or rows changed by INSERT/UPDATE/DELETE.'),
+  truncated: z.boolean().describe('More rows existed than the policy\'s console.rowLimit.'),
+  durationMs: z.number(),
+}).meta({ id: 'QueryResult' });
+
+const ready = { ready: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() };
+
+export const policySummary = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  connection: z.string(),
+  engine: z.enum(['postgres', 'mysql']).nullable(),
+  access: z.enum(['read-only', 'read-write']),
+  ...ready,
+  username: z.string().nullable().describe('The database user (never its password).'),
+  tables: z.array(z.object({ schema: z.string().optional(), name: z.string(), columns: z.array(z.string()).optional() })).nullable(),
+  schemas: z.array(z.string()).nullable(),
+  posture: z.object({ passed: z.number(), total: z.number(), summary: z.string() }).nullable(),
+  console: z.object({ rowLimit: z.number(), statementTimeout: z.string(), useReadReplica: z.boolean() }),
+  readReplica: z.boolean().describe('Console queries go to the connection\'s read replica.'),
+}).meta({ id: 'Policy' });
+
+export const connectionSummary = z.object({
+  namespace: z.string(),
+  name: z.string(),
+  engine: z.enum(['postgres', 'mysql']),
+  host: z.string(),
+  port: z.number(),
+  database: z.string(),
+  ...ready,
+  serverVersion: z.string().nullable(),
+  tls: z.object({ mode: z.string(), encrypted: z.boolean().nullable(), verified: z.boolean().nullable(), protocol: z.string().nullable() }),
+  readReplica: z.object({ host: z.string(), port: z.number() }).nullable(),
+  posture: z.object({
+    passed: z.number(), total: z.number(), summary: z.string(),
+    checks: z.array(z.object({ name: z.string(), passed: z.boolean(), message: z.string() })),
+  }).nullable(),
+}).meta({ id: 'Connection' });
+
+export const schemaDescription = z.object({
+  namespace: z.string(),
+  policy: z.string(),
+  engine: z.enum(['postgres', 'mysql']),
+  database: z.string(),
+  tables: z.array(z.object({
+    schema: z.string(),
+    name: z.string(),
+    columns: z.array(z.object({ name: z.string(), type: z.string(), nullable: z.boolean() })),
+  })),
+}).meta({ id: 'Schema' });
+
+const refusal = z.object({ code: z.string(), message: z.string() });
+
+export const askAnswer = z.object({
+  conversationId: z.string(),
+  question: z.string(),
+  model: z.string(),
+  sql: z.string().nullable().describe('The model\'s last SQL; null when it wrote none.'),
+  explanation: z.string(),
+  result: queryResponse.nullable().describe('The rows, when the SQL passed the guard and the database.'),
+  attempts: z.array(z.object({ sql: z.string().nullable(), error: refusal })).describe('Attempts the guard or the database refused.'),
+  error: refusal.nullable().describe('Why there is no result after every attempt.'),
+}).meta({ id: 'Answer' });
+
+export const identity = z.object({
+  username: z.string(),
+  uid: z.string().optional(),
+  groups: z.array(z.string()),
+}).meta({ id: 'Identity' });
+
+export const info = z.object({
+  ai: z.object({ enabled: z.boolean(), model: z.string().nullable(), hint: z.string().nullable() }),
+}).meta({ id: 'Info' });

@@ -1,0 +1,127 @@
+import type { AuditLog, QuerySource } from './audit.js';
+import type { AccessReviewer } from './auth/access.js';
+import type { Identity } from './auth/identity.js';
+import { ApiError, ConfirmationRequired, Forbidden, GuardRejected } from './errors.js';
+import { guard, type Accepted } from './guard/index.js';
+import type { KubeCatalog } from './kube/catalog.js';
+import { resolvePolicy, type ResolvedPolicy } from './policies/resolve.js';
+import type { QueryResult, QueryRunner, RowSink, StreamSummary } from './runner/index.js';
+import { describeSchema, type SchemaDescription } from './schema/describe.js';
+
+export interface QueryResponse extends QueryResult {
+  durationMs: number;
+}
+
+/** Who runs a query and why, for the audit record. */
+export interface QueryContext {
+  identity: Identity;
+  source: QuerySource;
+  requestId?: string;
+  question?: string;
+  conversationId?: string;
+  attempt?: number;
+}
+
+export interface QueryServiceDeps {
+  catalog: KubeCatalog;
+  reviewer: AccessReviewer;
+  runner: QueryRunner;
+  audit: AuditLog;
+  maxSqlLength: number;
+}
+
+/**
+ * The one path every query takes, typed or written by the model: RBAC (SubjectAccessReview), the policy
+ * (console enabled, provisioned), the guard, the policy's credentials read from its Secret now, the runner
+ * with the policy's limits, and one audit record whatever happens.
+ */
+export class QueryService {
+  constructor(private readonly deps: QueryServiceDeps) {}
+
+  /** 403 unless Kubernetes RBAC lets `who` query the policy; then the policy, checked for console use. */
+  async authorize(who: Identity, namespace: string, name: string): Promise<ResolvedPolicy> {
+    if (!(await this.deps.reviewer.canQuery(who, namespace, name))) {
+      throw new Forbidden(`${who.username} may not query AccessPolicy ${namespace}/${name}: RBAC must grant the verb "query" on ` +
+        'accesspolicies.dbwarden.io for it (for example with the ClusterRole dbwarden-console-user in a RoleBinding).');
+    }
+    return resolvePolicy(this.deps.catalog, namespace, name);
+  }
+
+  async schema(resolved: ResolvedPolicy): Promise<SchemaDescription> {
+    return describeSchema(this.deps.runner, resolved, await resolved.target());
+  }
+
+  async execute(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext): Promise<QueryResponse> {
+    const started = performance.now();
+    const accepted = this.check(resolved, sql, confirm, ctx, started);
+    try {
+      const result = await this.deps.runner.run(await resolved.target(), accepted.sql, resolved.run);
+      const durationMs = elapsed(started);
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: result.rowCount, truncated: result.truncated });
+      return { ...result, durationMs };
+    } catch (err) {
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', ...failure(err) });
+      throw err;
+    }
+  }
+
+  /**
+   * Streams the result to a sink made when the columns are known. Errors before the first byte reach the
+   * caller as usual; the caller must abort the response on errors after it.
+   */
+  async stream(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext, sink: RowSink): Promise<StreamSummary & { durationMs: number }> {
+    const started = performance.now();
+    const accepted = this.check(resolved, sql, confirm, ctx, started);
+    try {
+      const summary = await this.deps.runner.stream(await resolved.target(), accepted.sql, resolved.run, sink);
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: summary.rowCount, truncated: summary.truncated });
+      return { ...summary, durationMs: elapsed(started) };
+    } catch (err) {
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', ...failure(err) });
+      throw err;
+    }
+  }
+
+  private check(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext, started: number): Accepted {
+    let accepted: Accepted;
+    try {
+      accepted = guard(sql, { dialect: resolved.dialect, policy: resolved.guard, maxLength: this.deps.maxSqlLength });
+    } catch (err) {
+      this.record(resolved, ctx, sql, started, { verdict: 'rejected', ...failure(err) });
+      throw err;
+    }
+    if (accepted.needsConfirmation && !confirm) {
+      const err = new ConfirmationRequired(`This ${accepted.kind.toUpperCase()} has no WHERE clause and changes every row of ` +
+        `${accepted.tables.join(', ')}; send it again with "confirm": true to run it.`);
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', ...failure(err) });
+      throw err;
+    }
+    return accepted;
+  }
+
+  private record(resolved: ResolvedPolicy, ctx: QueryContext, sql: string, started: number,
+    outcome: { verdict: 'allowed' | 'rejected'; outcome: string; rule?: string; error?: string; rowCount?: number; truncated?: boolean }): void {
+    this.deps.audit.record({
+      ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
+      source: ctx.source,
+      user: ctx.identity,
+      namespace: resolved.namespace,
+      policy: resolved.name,
+      engine: resolved.engine,
+      ...(ctx.question !== undefined ? { question: ctx.question } : {}),
+      ...(ctx.conversationId ? { conversationId: ctx.conversationId } : {}),
+      ...(ctx.attempt !== undefined ? { attempt: ctx.attempt } : {}),
+      sql,
+      durationMs: elapsed(started),
+      ...outcome,
+    });
+  }
+}
+
+function failure(err: unknown): { outcome: string; rule?: string; error: string } {
+  if (err instanceof GuardRejected) return { outcome: err.code, rule: err.rule, error: err.message };
+  if (err instanceof ApiError) return { outcome: err.code, error: err.message };
+  return { outcome: 'internal_error', error: (err as Error).message };
+}
+
+const elapsed = (started: number): number => Math.round((performance.now() - started) * 100) / 100;

@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { Admission } from './admission.js';
+import { MysqlPool } from './mysql.js';
+import { PostgresPool } from './postgres.js';
+import type { ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target } from './types.js';
+
+export type * from './types.js';
+
+export interface RunnerSettings {
+  /** Most connections per policy (a policy's connectionLimit lowers it). */
+  poolMax: number;
+  /** Idle connections close after this; a policy's whole pool closes after it has been idle this long. */
+  idleMs: number;
+  /** Queries that may wait for a connection, per policy, before 429. */
+  queueMax: number;
+  /** Longest wait for a connection before 429. */
+  queueTimeoutMs: number;
+}
+
+interface Entry {
+  key: string;
+  pool: PostgresPool | MysqlPool;
+  admission: Admission;
+  lastUsed: number;
+}
+
+/**
+ * Runs statements as a policy's own database user (the only module that speaks to databases): one bounded
+ * pool per policy and credentials, opened on first use, closed when idle, replaced when the Secret's
+ * credentials change. Statements it gets here have passed the guard, but the runner does not rely on it.
+ */
+export class QueryRunner {
+  private readonly entries = new Map<string, Entry>();
+  /** Pools replaced while queries ran on them: closed by the sweeper once idle. */
+  private readonly retired = new Set<Entry>();
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(private readonly settings: RunnerSettings, private readonly log?: Logger) {
+    this.sweeper = setInterval(() => void this.sweep(), Math.max(1000, Math.min(settings.idleMs, 30_000)));
+    this.sweeper.unref();
+  }
+
+  run(target: Target, sql: string, options: RunOptions): Promise<QueryResult> {
+    return this.with(target, (pool) => pool.run(sql, options));
+  }
+
+  stream(target: Target, sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
+    return this.with(target, (pool) => pool.stream(sql, options, sink));
+  }
+
+  /** The tables and columns the target's user can see. */
+  columns(target: Target): Promise<ColumnInfo[]> {
+    return this.with(target, (pool) => pool.columns());
+  }
+
+  /** Closes every pool (graceful shutdown). */
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    const entries = [...this.entries.values(), ...this.retired];
+    this.entries.clear();
+    this.retired.clear();
+    await Promise.allSettled(entries.map((e) => e.pool.close()));
+  }
+
+  private async with<T>(target: Target, work: (pool: PostgresPool | MysqlPool) => Promise<T>): Promise<T> {
+    const entry = this.entry(target);
+    const release = await entry.admission.acquire();
+    entry.lastUsed = Date.now();
+    try {
+      return await work(entry.pool);
+    } finally {
+      entry.lastUsed = Date.now();
+      release();
+    }
+  }
+
+  private entry(target: Target): Entry {
+    const key = keyOf(target);
+    const current = this.entries.get(target.owner);
+    if (current?.key === key) return current;
+    if (current) {
+      // The Secret changed (rotation, new password): a new pool; the old one closes once its queries end.
+      this.entries.delete(target.owner);
+      this.retired.add(current);
+    }
+    const max = Math.max(1, Math.min(target.maxConnections, this.settings.poolMax));
+    const sized = { ...target, maxConnections: max };
+    const pool = target.engine === 'postgres' ? new PostgresPool(sized, this.settings) : new MysqlPool(sized, this.settings);
+    const entry: Entry = { key, pool, admission: new Admission(max, this.settings.queueMax, this.settings.queueTimeoutMs), lastUsed: Date.now() };
+    this.entries.set(target.owner, entry);
+    return entry;
+  }
+
+  private async sweep(): Promise<void> {
+    for (const entry of this.retired) {
+      if (entry.admission.busy) continue;
+      this.retired.delete(entry);
+      await entry.pool.close().catch((err: unknown) => this.log?.warn({ err }, 'closing a replaced pool failed'));
+    }
+    const now = Date.now();
+    for (const [owner, entry] of this.entries) {
+      if (entry.admission.busy || now - entry.lastUsed < this.settings.idleMs) continue;
+      this.entries.delete(owner);
+      await entry.pool.close().catch((err: unknown) => this.log?.warn({ err, policy: owner }, 'closing an idle pool failed'));
+    }
+  }
+}
+
+/** The pool's identity: where, as whom, with which password and TLS. Hashed, so no password is kept in keys. */
+function keyOf(t: Target): string {
+  return createHash('sha256')
+    .update(JSON.stringify([t.engine, t.host, t.port, t.database, t.user, t.password, t.tls.mode, t.tls.ca ?? '', t.tls.serverName ?? '', t.maxConnections]))
+    .digest('hex');
+}

@@ -1,0 +1,201 @@
+import mysql from 'mysql2';
+import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
+import { DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
+import { secrets } from '../redact.js';
+import { mysqlTransport } from './tls.js';
+import type { Column, ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
+
+export interface PoolSettings {
+  idleMs: number;
+}
+
+/** Options that make values exact and JSON-friendly: dates and big numbers as the server's text. */
+export const mysqlValueOptions = {
+  dateStrings: true,
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+  decimalNumbers: false,
+} as const;
+
+/** Errors that say the connection or the account is unusable, not that the statement failed. */
+const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST',
+  'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'HANDSHAKE_SSL_ERROR', 'ER_SECURE_TRANSPORT_REQUIRED', 'ER_CON_COUNT_ERROR',
+  'ER_TOO_MANY_USER_CONNECTIONS', 'ER_USER_LIMIT_REACHED']);
+/** MySQL 8 ER_QUERY_TIMEOUT (max_execution_time), MariaDB ER_STATEMENT_TIMEOUT (max_statement_time). */
+const timeoutErrnos = new Set([3024, 1969]);
+
+/** One policy's MySQL/MariaDB connections, as the policy's own user. */
+export class MysqlPool {
+  private readonly pool: mysql.Pool;
+  private flavour?: Promise<'mysql' | 'mariadb'>;
+
+  constructor(private readonly target: Target, settings: PoolSettings) {
+    secrets.hold(target.password);
+    this.pool = mysql.createPool({
+      ...mysqlTransport(target.tls, target.host, target.port),
+      user: target.user,
+      password: target.password,
+      database: target.database,
+      multipleStatements: false,
+      connectionLimit: target.maxConnections,
+      maxIdle: target.maxConnections,
+      idleTimeout: settings.idleMs,
+      connectTimeout: 10_000,
+      enableKeepAlive: true,
+      charset: 'utf8mb4',
+      ...mysqlValueOptions,
+    });
+    this.pool.on('connection', (conn) => conn.on('error', () => undefined));
+  }
+
+  async run(sql: string, options: RunOptions): Promise<QueryResult> {
+    const rows: Value[][] = [];
+    let columns: Column[] = [];
+    const summary = await this.stream(sql, options, { columns: (c) => (columns = c), row: (r) => rows.push(r) });
+    return { columns, rows, rowCount: summary.rowCount, truncated: summary.truncated };
+  }
+
+  /**
+   * Runs one statement with the policy's limits: a READ ONLY transaction (rolled back) for read-only
+   * policies, max_statement_time (MariaDB) or max_execution_time (MySQL), lock waits bounded, and
+   * sql_select_limit as a server-side row cap; rows past the cap end the connection.
+   */
+  async stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
+    const flavour = await this.serverFlavour();
+    const conn = await this.connect();
+    const p = conn.promise();
+    let destroy = false;
+    try {
+      const ms = Math.max(1, Math.trunc(options.timeoutMs));
+      const seconds = Math.max(1, Math.ceil(ms / 1000));
+      await p.query(`SET SESSION ${flavour === 'mariadb' ? 'max_statement_time = ?' : 'max_execution_time = ?'}, ` +
+        'sql_select_limit = ?, lock_wait_timeout = ?, innodb_lock_wait_timeout = ?',
+      [flavour === 'mariadb' ? ms / 1000 : ms, options.rowLimit + 1, seconds, seconds]);
+      await p.query(options.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE');
+      const outcome = await new Promise<StreamSummary & { cut: boolean }>((resolve, reject) => {
+        let rowCount = 0;
+        let affected: number | undefined;
+        let announced = false;
+        let done = false;
+        // A throw inside mysql2's event handlers would wedge its parser: failures end the query here instead.
+        const guarded = <A extends unknown[]>(handler: (...args: A) => void) => (...args: A): void => {
+          if (done) return;
+          try {
+            handler(...args);
+          } catch (err) {
+            done = true;
+            conn.pause();
+            reject(Object.assign(err as Error, { fatal: true }));
+          }
+        };
+        const query = conn.query({ sql, rowsAsArray: true });
+        query.on('fields', guarded((fields?: FieldPacket[]) => {
+          if (!fields) return; // INSERT, UPDATE, DELETE
+          announced = true;
+          sink.columns(fields.map((f) => ({ name: f.name, type: (f.typeName ?? String(f.columnType ?? f.type ?? '')).toLowerCase() })));
+        }));
+        query.on('result', guarded((row: Value[] | ResultSetHeader) => {
+          if (!Array.isArray(row)) {
+            affected = row.affectedRows;
+            return;
+          }
+          if (rowCount >= options.rowLimit) {
+            // More rows than the cap (an explicit LIMIT beats sql_select_limit): stop reading.
+            done = true;
+            conn.pause();
+            resolve({ rowCount, truncated: true, cut: true });
+            return;
+          }
+          rowCount++;
+          sink.row(row);
+        }));
+        query.on('error', (err: Error) => {
+          if (done) return;
+          done = true;
+          reject(err);
+        });
+        query.on('end', () => {
+          if (done) return;
+          done = true;
+          if (!announced) sink.columns([]);
+          resolve({ rowCount: announced ? rowCount : (affected ?? 0), truncated: false, cut: false });
+        });
+      });
+      if (outcome.cut) {
+        destroy = true; // the server still sends rows; closing the connection also rolls back
+      } else {
+        await p.query(options.readOnly ? 'ROLLBACK' : 'COMMIT');
+      }
+      return { rowCount: outcome.rowCount, truncated: outcome.truncated };
+    } catch (err) {
+      const translated = translate(err);
+      if (translated instanceof DatabaseUnavailable) destroy = true;
+      else await p.query('ROLLBACK').catch(() => (destroy = true));
+      throw translated;
+    } finally {
+      if (destroy) conn.destroy();
+      else conn.release();
+    }
+  }
+
+  /** The columns this user can see in the connection's database (information_schema hides the rest). */
+  async columns(): Promise<ColumnInfo[]> {
+    const conn = await this.connect();
+    try {
+      const [rows] = await conn.promise().query(
+        `SELECT TABLE_SCHEMA AS s, TABLE_NAME AS t, COLUMN_NAME AS c, DATA_TYPE AS d, IS_NULLABLE AS n
+           FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION
+          LIMIT 100000`, [this.target.database]); // an explicit LIMIT: queries leave sql_select_limit set on the session
+      return (rows as Array<{ s: string; t: string; c: string; d: string; n: string }>)
+        .map((r) => ({ schema: r.s, table: r.t, column: r.c, type: r.d, nullable: r.n === 'YES' }));
+    } catch (err) {
+      throw translate(err);
+    } finally {
+      conn.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.pool.promise().end();
+    } finally {
+      secrets.release(this.target.password);
+    }
+  }
+
+  private serverFlavour(): Promise<'mysql' | 'mariadb'> {
+    this.flavour ??= (async () => {
+      const conn = await this.connect();
+      try {
+        const [rows] = await conn.promise().query({ sql: 'SELECT VERSION()', rowsAsArray: true });
+        const version = (rows as string[][])[0]?.[0] ?? '';
+        return version.includes('MariaDB') ? 'mariadb' : 'mysql';
+      } finally {
+        conn.release();
+      }
+    })();
+    void this.flavour.catch(() => (this.flavour = undefined));
+    return this.flavour;
+  }
+
+  private connect(): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => {
+      this.pool.getConnection((err, conn) => {
+        if (err) {
+          reject(new DatabaseUnavailable(`Cannot connect to MySQL/MariaDB at ${this.target.host}:${this.target.port} as ${this.target.user}: ${err.message}`));
+        } else {
+          resolve(conn);
+        }
+      });
+    });
+  }
+}
+
+function translate(err: unknown): Error {
+  if (err instanceof DatabaseError || err instanceof StatementTimeout || err instanceof DatabaseUnavailable) return err;
+  const e = err as { code?: string; errno?: number; sqlState?: string; message?: string; fatal?: boolean };
+  const message = e.message ?? String(err);
+  if (e.errno !== undefined && timeoutErrnos.has(e.errno)) return new StatementTimeout(`The statement was cancelled after the policy's statementTimeout: ${message}`);
+  if (e.fatal || (e.code !== undefined && unavailableCodes.has(e.code))) return new DatabaseUnavailable(`MySQL/MariaDB connection failed: ${message}`);
+  return new DatabaseError(message, e.sqlState);
+}

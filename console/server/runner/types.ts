@@ -1,0 +1,71 @@
+export type Engine = 'postgres' | 'mysql';
+export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+
+export interface TlsSettings {
+  mode: TlsMode;
+  /** PEM bundle; without it the system roots verify. */
+  ca?: string;
+  /** The name to verify and send as SNI, when it differs from the host. */
+  serverName?: string;
+}
+
+/** Where and as whom a policy's console queries run: built from the policy's Secret at query time. */
+export interface Target {
+  /** The policy (namespace/name): a new target for the same policy closes the previous pool. */
+  owner: string;
+  engine: Engine;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+  tls: TlsSettings;
+  /** Most connections for this policy (the policy's connectionLimit, capped by the console's pool size). */
+  maxConnections: number;
+}
+
+export interface RunOptions {
+  /** Most rows returned; more make the result `truncated`. */
+  rowLimit: number;
+  /** The statement's time limit, enforced by the server. */
+  timeoutMs: number;
+  /** Read-only policies: a READ ONLY transaction, always rolled back. Otherwise committed. */
+  readOnly: boolean;
+}
+
+export interface Column {
+  name: string;
+  /** The database's type name, e.g. int4, numeric, timestamptz, varchar, decimal. */
+  type: string;
+}
+
+/** A value as JSON carries it: numbers, booleans and JSON as such, everything else as the database's text. */
+export type Value = string | number | boolean | null | object;
+
+export interface QueryResult {
+  columns: Column[];
+  rows: Value[][];
+  /** Rows returned, or rows changed by INSERT/UPDATE/DELETE without RETURNING. */
+  rowCount: number;
+  truncated: boolean;
+}
+
+/** Receives a streamed result: columns once, then each row (at most rowLimit of them). */
+export interface RowSink {
+  columns(columns: Column[]): void;
+  row(values: Value[]): void;
+}
+
+export interface StreamSummary {
+  rowCount: number;
+  truncated: boolean;
+}
+
+/** A column the policy's own user can see, from the database's information_schema. */
+export interface ColumnInfo {
+  schema: string;
+  table: string;
+  column: string;
+  type: string;
+  nullable: boolean;
+}

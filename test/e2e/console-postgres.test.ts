@@ -1,0 +1,3 @@
+import { consoleScenario } from './console-scenario.js';
+
+consoleScenario('postgres');

@@ -1,0 +1,475 @@
+/**
+ * The console end to end, for one engine: the real API server authenticates and authorises (TokenReview,
+ * SubjectAccessReview), the real operator provisions the policies, the console runs with its own
+ * least-privilege RBAC, queries reach the real database as the policy's user, and the model is the fake
+ * OpenAI-compatible server, reached over HTTP by the real `openai` client.
+ */
+import { request as httpRequest } from 'node:http';
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import { CoreV1Api } from '@kubernetes/client-node';
+import mysql from 'mysql2/promise';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyticalQueries, hostileStatements } from '../../console/server/guard/corpus.js';
+import { DatabaseError, DatabaseUnavailable } from '../../console/server/errors.js';
+import { QueryRunner } from '../../console/server/runner/index.js';
+import { mysqlValueOptions } from '../../console/server/runner/mysql.js';
+import { postgresTypes } from '../../console/server/runner/postgres.js';
+import type { Target } from '../../console/server/runner/types.js';
+import { answer } from '../fake-openai/server.js';
+import type { EngineName } from '../support/shop-db.js';
+import { allPasswords, startHarness, type ConsoleHarness } from './console-harness.js';
+
+interface ErrorBody { error: { code: string; message: string } }
+interface QueryBody { columns: Array<{ name: string; type: string }>; rows: unknown[][]; rowCount: number; truncated: boolean; durationMs: number }
+interface PolicyItem { namespace: string; name: string; engine: string; access: string; ready: boolean; posture: unknown; readReplica: boolean }
+interface SchemaBody { tables: Array<{ schema: string; name: string; columns: Array<{ name: string }> }> }
+interface AskBody {
+  conversationId: string; sql: string | null; explanation: string; result: QueryBody | null;
+  attempts: Array<{ sql: string | null; error: { code: string; message: string } }>; error: { code: string; message: string } | null;
+}
+
+/** A TCP forwarder standing in for a read replica: it counts the connections that reach the database through it. */
+async function replicaProxy(host: string, port: number): Promise<{ port: number; connections: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server: Server = createServer((client) => {
+    connections++;
+    const upstream = connect(port, host);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => undefined);
+      s.on('close', () => sockets.delete(s));
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    get connections() {
+      return connections;
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export function consoleScenario(engine: EngineName): void {
+  let h: ConsoleHarness;
+  let proxy: Awaited<ReturnType<typeof replicaProxy>>;
+  const q = (table: string): string => (engine === 'postgres' ? `public.${table}` : table);
+  const policyPath = (name: string): string => `/api/v1/namespaces/${h.namespace}/policies/${name}`;
+  const alice = () => h.api(h.tokens.alice);
+  const query = (name: string, sql: string, token = h.tokens.alice, extra: object = {}) =>
+    h.api(token).post<QueryBody & ErrorBody>(`${policyPath(name)}/query`, { sql, ...extra });
+  const ask = (name: string, question: string, conversationId?: string, token = h.tokens.alice) =>
+    h.api(token).post<AskBody & ErrorBody>(`${policyPath(name)}/ask`, { question, ...(conversationId ? { conversationId } : {}) });
+
+  beforeAll(async () => {
+    const { required } = await import('../support/env.js');
+    proxy = await replicaProxy('127.0.0.1', Number(required(engine === 'postgres' ? 'PGPORT' : 'MYSQL_PORT')));
+    const console = { enabled: true, rowLimit: 50, statementTimeout: '2s' };
+    h = await startHarness({
+      engine,
+      connections: { 'shop-replica': (base) => ({ ...base, readReplica: { host: '127.0.0.1', port: proxy.port } }) },
+      policies: {
+        readonly: { connectionRef: { name: 'shop' }, access: 'read-only', tables: [{ name: 'products' }, { name: 'orders' }], console },
+        'no-emails': {
+          connectionRef: { name: 'shop' },
+          tables: [{ name: 'users', columns: ['id', 'full_name', 'created_at'] }, { name: 'orders', columns: ['id', 'customer_id', 'total', 'status', 'created_at'] }],
+          console: { enabled: true },
+        },
+        writer: { connectionRef: { name: 'shop' }, access: 'read-write', tables: [{ name: 'orders' }], console: { enabled: true } },
+        disabled: { connectionRef: { name: 'shop' }, tables: [{ name: 'products' }] },
+        'via-replica': { connectionRef: { name: 'shop-replica' }, tables: [{ name: 'products' }], console: { enabled: true } },
+      },
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    if (h) {
+      // No response body and no log line of the whole suite holds any password (checked before cleanup).
+      const passwords = await allPasswords(h);
+      expect(passwords.length).toBeGreaterThanOrEqual(6);
+      const everything = [...h.responses, ...h.logs, ...h.operator.logs];
+      for (const password of passwords) {
+        for (const text of everything) {
+          if (text.includes(password) || text.includes(encodeURIComponent(password))) throw new Error(`a password leaked into: ${text.slice(0, 300)}`);
+        }
+      }
+      await h.close();
+    }
+    await proxy?.close();
+  }, 120_000);
+
+  describe(`${engine}: identity and permission`, () => {
+    const routes = (): Array<[string, string, unknown?]> => [
+      ['GET', '/api/v1/me'],
+      ['GET', '/api/v1/info'],
+      ['GET', '/api/v1/policies'],
+      ['GET', '/api/v1/connections'],
+      ['GET', policyPath('readonly')],
+      ['GET', `${policyPath('readonly')}/schema`],
+      ['POST', `${policyPath('readonly')}/query`, { sql: 'SELECT 1' }],
+      ['POST', `${policyPath('readonly')}/query.csv`, { sql: 'SELECT 1' }],
+      ['POST', `${policyPath('readonly')}/ask`, { question: 'how many orders?' }],
+    ];
+    const call = (token: string | undefined, [method, path, body]: [string, string, unknown?]) =>
+      method === 'GET' ? h.api(token).get<ErrorBody>(path) : h.api(token).post<ErrorBody>(path, body);
+
+    it('answers 401 on every API route without a token or with a token the API server rejects', async () => {
+      for (const route of routes()) {
+        for (const token of [undefined, 'not-a-token', `${h.tokens.alice}x`]) {
+          const res = await call(token, route);
+          expect(res.status, `${route[0]} ${route[1]} with ${token ? 'a bad token' : 'no token'}`).toBe(401);
+          expect(res.body.error.code).toBe('unauthenticated');
+        }
+      }
+      expect((await h.api().get('/healthz')).status).toBe(200);
+    });
+
+    it('answers 403 on every policy route to a user without RBAC, and lists nothing for them', async () => {
+      for (const route of routes().slice(4)) {
+        const res = await call(h.tokens.bob, route);
+        expect(res.status, `${route[0]} ${route[1]}`).toBe(403);
+        expect(res.body.error.code).toBe('forbidden');
+        expect(res.body.error.message).toContain('query');
+      }
+      expect((await h.api(h.tokens.bob).get<{ items: unknown[] }>('/api/v1/policies')).body.items).toEqual([]);
+      expect((await h.api(h.tokens.bob).get<{ items: unknown[] }>('/api/v1/connections')).body.items).toEqual([]);
+      // No difference between a policy that exists and one that does not.
+      expect((await query('does-not-exist', 'SELECT 1', h.tokens.bob)).status).toBe(403);
+    });
+
+    it('knows who is calling', async () => {
+      const me = await alice().get<{ username: string; groups: string[] }>('/api/v1/me');
+      expect(me.body.username).toBe(`system:serviceaccount:${h.namespace}:alice`);
+      expect(me.body.groups).toContain('system:serviceaccounts');
+    });
+
+    it('lists only the console-enabled policies each user may query, with engine, access, Ready and posture', async () => {
+      const list = await alice().get<{ items: PolicyItem[] }>('/api/v1/policies');
+      expect(list.status).toBe(200);
+      expect(list.body.items.map((p) => p.name)).toEqual(['no-emails', 'readonly', 'via-replica', 'writer']);
+      const readonly = list.body.items.find((p) => p.name === 'readonly');
+      expect(readonly).toMatchObject({ namespace: h.namespace, engine, access: 'read-only', ready: true, readReplica: false });
+      expect(readonly?.posture).toMatchObject({ passed: expect.any(Number) as number, total: expect.any(Number) as number });
+      expect(list.body.items.find((p) => p.name === 'via-replica')?.readReplica).toBe(true);
+      const carol = await h.api(h.tokens.carol).get<{ items: PolicyItem[] }>('/api/v1/policies');
+      expect(carol.body.items.map((p) => p.name)).toEqual(['readonly']);
+      expect((await query('no-emails', 'SELECT 1', h.tokens.carol)).status).toBe(403);
+      const connections = await alice().get<{ items: Array<{ name: string; engine: string; tls: { verified: boolean } }> }>('/api/v1/connections');
+      expect(connections.body.items.map((c) => c.name)).toEqual(['shop', 'shop-replica']);
+      expect(connections.body.items[0]).toMatchObject({ engine, tls: { verified: true } });
+    });
+
+    it('refuses a policy whose console.enabled is not true, and says how to enable it', async () => {
+      const res = await query('disabled', 'SELECT 1');
+      expect(res.status).toBe(403);
+      expect(res.body.error).toMatchObject({ code: 'console_disabled', message: expect.stringContaining('spec.console.enabled') as string });
+      expect((await query('does-not-exist', 'SELECT 1')).body.error.code).toBe('not_found');
+    });
+
+    it('runs with the least-privilege RBAC of config/console, not as an admin', async () => {
+      const core = h.consoleKubeConfig.makeApiClient(CoreV1Api);
+      await expect(core.listNamespacedSecret({ namespace: h.namespace })).rejects.toMatchObject({ code: 403 });
+      await expect(core.listNamespace()).rejects.toMatchObject({ code: 403 });
+    });
+  });
+
+  describe(`${engine}: schema`, () => {
+    it('shows only the policy\'s tables: users and payments never appear', async () => {
+      const res = await alice().get<SchemaBody>(`${policyPath('readonly')}/schema`);
+      expect(res.status).toBe(200);
+      expect(res.body.tables.map((t) => t.name).sort()).toEqual(['orders', 'products']);
+      expect(res.body.tables.find((t) => t.name === 'products')?.columns.map((c) => c.name)).toEqual(['id', 'name', 'category', 'price', 'stock']);
+      expect(res.text).not.toMatch(/payments|users|email/);
+    });
+
+    it('shows only the granted columns of a column-limited policy: no email', async () => {
+      const res = await alice().get<SchemaBody>(`${policyPath('no-emails')}/schema`);
+      expect(res.body.tables.map((t) => t.name).sort()).toEqual(['orders', 'users']);
+      expect(res.body.tables.find((t) => t.name === 'users')?.columns.map((c) => c.name)).toEqual(['id', 'full_name', 'created_at']);
+      expect(res.body.tables.flatMap((t) => t.columns.map((c) => c.name))).not.toContain('email');
+    });
+  });
+
+  describe(`${engine}: queries`, () => {
+    it('returns the right rows', async () => {
+      const res = await query('readonly', `SELECT id, name FROM ${q('products')} WHERE id <= 3 ORDER BY id`);
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ columns: [{ name: 'id' }, { name: 'name' }], rows: [[1, 'Product 1'], [2, 'Product 2'], [3, 'Product 3']], rowCount: 3, truncated: false });
+      expect(res.body.durationMs).toBeGreaterThan(0);
+    });
+
+    it(`passes ${analyticalQueries[engine].length} analytical queries, with the same rows as the database gives directly`, async () => {
+      const secret = await h.secretOf('readonly');
+      const direct = engine === 'postgres'
+        ? await (async () => {
+          const client = new pg.Client({ host: secret.host, port: Number(secret.port), database: secret.database, user: secret.username, password: secret.password, ssl: { ca: secret['ca.crt'], rejectUnauthorized: true }, types: postgresTypes });
+          await client.connect();
+          return { run: async (sql: string) => (await client.query({ text: sql, rowMode: 'array' })).rows as unknown[][], close: () => client.end() };
+        })()
+        : await (async () => {
+          const conn = await mysql.createConnection({ host: secret.host, port: Number(secret.port), database: secret.database, user: secret.username, password: secret.password, ssl: { ca: secret['ca.crt'], rejectUnauthorized: true }, ...mysqlValueOptions });
+          return { run: async (sql: string) => (await conn.query({ sql, rowsAsArray: true }))[0] as unknown[][], close: () => conn.end() };
+        })();
+      try {
+        for (const template of analyticalQueries[engine]) {
+          const sql = template.replaceAll('{db}', h.db.database);
+          const res = await query('readonly', sql);
+          expect(res.status, `${sql}: ${res.text.slice(0, 300)}`).toBe(200);
+          expect(res.body.rows, sql).toEqual(await direct.run(sql));
+          expect(res.body.rows.length, sql).toBeGreaterThan(0);
+        }
+      } finally {
+        await direct.close();
+      }
+    });
+
+    it(`refuses ${hostileStatements[engine].length} hostile statements with 422 guard_rejected and a message a person understands`, async () => {
+      for (const { sql, why } of hostileStatements[engine]) {
+        const res = await query('readonly', sql.replaceAll('{db}', h.db.database));
+        expect(res.status, `${why}: ${sql}`).toBe(422);
+        expect(res.body.error.code, why).toBe('guard_rejected');
+        expect(res.body.error.message.length, why).toBeGreaterThan(15);
+      }
+      expect(Number((await h.db.superQuery<{ n: number | string }>(`SELECT count(*) AS n FROM ${q('orders')}`))[0]?.n)).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('answers 400 with the database\'s message when the guard passes what the grants refuse', async () => {
+      const res = await query('no-emails', `SELECT email FROM ${q('users')}`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('database_error');
+      expect(res.body.error.message).toMatch(engine === 'postgres' ? /permission denied for table users/ : /command denied .*users/i);
+      expect((await query('no-emails', `SELECT id, full_name FROM ${q('users')} WHERE id = 1`)).body.rows).toEqual([[1, 'Customer 1']]);
+    });
+
+    it('has the database as the last line: with the guard bypassed, the policy\'s user still cannot write or read elsewhere', async () => {
+      const secret = await h.secretOf('readonly');
+      const target: Target = {
+        owner: 'bypass/readonly', engine, host: secret.host!, port: Number(secret.port), database: secret.database!,
+        user: secret.username!, password: secret.password!, tls: { mode: 'verify-full', ca: secret['ca.crt']! }, maxConnections: 2,
+      };
+      const runner = new QueryRunner({ poolMax: 2, idleMs: 5_000, queueMax: 5, queueTimeoutMs: 5_000 });
+      try {
+        // Not even a read-write transaction helps: the grants refuse.
+        const writable = { rowLimit: 10, timeoutMs: 5_000, readOnly: false };
+        for (const sql of [`DELETE FROM ${q('orders')}`, `UPDATE ${q('products')} SET stock = 0`, `SELECT * FROM ${q('users')}`, `SELECT * FROM ${q('payments')}`,
+          `INSERT INTO ${q('orders')} (customer_id, total, status, created_at) VALUES (1, 1, 'paid', CURRENT_TIMESTAMP)`]) {
+          const err = await runner.run(target, sql, writable).catch((e: unknown) => e);
+          expect(err, sql).toBeInstanceOf(DatabaseError);
+          expect((err as Error).message, sql).toMatch(engine === 'postgres' ? /permission denied/ : /denied/i);
+        }
+        if (engine === 'postgres') {
+          // Stacked statements are refused by the server itself (extended protocol).
+          await expect(runner.run(target, 'SELECT 1; DELETE FROM public.orders', writable)).rejects.toThrow(/multiple commands/);
+        } else {
+          await expect(runner.run(target, 'SELECT 1; DELETE FROM orders', writable)).rejects.toBeInstanceOf(DatabaseError);
+        }
+        await expect(runner.run({ ...target, owner: 'bypass/wrong', password: 'wrong-password-0123456789' }, 'SELECT 1', writable)).rejects.toBeInstanceOf(DatabaseUnavailable);
+      } finally {
+        await runner.close();
+      }
+      expect(Number((await h.db.superQuery<{ n: number | string }>(`SELECT count(*) AS n FROM ${q('orders')}`))[0]?.n)).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('truncates at the policy\'s rowLimit', async () => {
+      const res = await query('readonly', `SELECT id FROM ${q('orders')} ORDER BY id`);
+      expect(res.body).toMatchObject({ rowCount: 50, truncated: true });
+      expect(res.body.rows).toHaveLength(50);
+      const big = await query('readonly', `SELECT id FROM ${q('orders')} ORDER BY id LIMIT 500`);
+      expect(big.body).toMatchObject({ rowCount: 50, truncated: true });
+    });
+
+    it('cancels a statement at the policy\'s statementTimeout', async () => {
+      const started = Date.now();
+      const res = await query('readonly', `SELECT count(*) FROM ${q('orders')} a, ${q('orders')} b, ${q('orders')} c`);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('statement_timeout');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect((await query('readonly', 'SELECT 1 AS one')).body.rows).toEqual([[1]]);
+    });
+
+    it('writes through a read-write policy, only to its tables, and asks to confirm a write without WHERE', async () => {
+      const updated = await query('writer', `UPDATE ${q('orders')} SET status = 'shipped' WHERE id = 2`);
+      expect(updated.status).toBe(200);
+      expect(updated.body.rowCount).toBe(1);
+      expect(await h.db.superQuery(`SELECT status FROM ${q('orders')} WHERE id = 2`)).toEqual([{ status: 'shipped' }]);
+      const unconfirmed = await query('writer', `UPDATE ${q('orders')} SET status = status`);
+      expect(unconfirmed.status).toBe(422);
+      expect(unconfirmed.body.error.code).toBe('confirmation_required');
+      const confirmed = await query('writer', `UPDATE ${q('orders')} SET status = status`, h.tokens.alice, { confirm: true });
+      expect(confirmed.status).toBe(200);
+      expect((await query('writer', `UPDATE ${q('products')} SET stock = 0 WHERE id = 1`)).body.error.code).toBe('guard_rejected');
+      expect((await query('writer', `DROP TABLE ${q('orders')}`)).body.error.code).toBe('guard_rejected');
+    });
+
+    it('sends queries to the read replica when the connection has one', async () => {
+      const before = proxy.connections;
+      const res = await query('via-replica', `SELECT count(*) AS n FROM ${q('products')}`);
+      expect(res.status).toBe(200);
+      expect(String(res.body.rows[0]?.[0])).toBe('40');
+      expect(proxy.connections).toBeGreaterThan(before);
+    });
+
+    it('validates the request body', async () => {
+      const res = await h.api(h.tokens.alice).post<ErrorBody>(`${policyPath('readonly')}/query`, { sql: 'SELECT 1', extra: true });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect((await h.api(h.tokens.alice).post<ErrorBody>(`${policyPath('readonly')}/query`, {})).status).toBe(400);
+    });
+  });
+
+  describe(`${engine}: CSV export`, () => {
+    const csv = (sql: string): Promise<{ status: number; type: string; body: string; trailers: NodeJS.Dict<string> }> =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${h.console.url}${policyPath('readonly')}/query.csv`, {
+          method: 'POST', headers: { Authorization: `Bearer ${h.tokens.alice}`, 'Content-Type': 'application/json' },
+        }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (body += c));
+          res.on('end', () => {
+            h.responses.push(body);
+            resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body, trailers: res.trailers });
+          });
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ sql }));
+      });
+
+    it('streams the result as CSV with a header row, the row count and truncation in trailers', async () => {
+      const res = await csv(`SELECT id, name, price FROM ${q('products')} WHERE id IN (1, 2) ORDER BY id`);
+      expect(res.status).toBe(200);
+      expect(res.type).toContain('text/csv');
+      const lines = res.body.trimEnd().split('\r\n');
+      expect(lines[0]).toBe('id,name,price');
+      expect(lines.slice(1).map((l) => l.split(',').slice(0, 2).join(','))).toEqual(['1,Product 1', '2,Product 2']);
+      expect(res.trailers).toMatchObject({ 'x-row-count': '2', 'x-truncated': 'false' });
+      const capped = await csv(`SELECT id FROM ${q('orders')}`);
+      expect(capped.body.trimEnd().split('\r\n')).toHaveLength(51);
+      expect(capped.trailers).toMatchObject({ 'x-row-count': '50', 'x-truncated': 'true' });
+    });
+
+    it('refuses what the guard refuses, as JSON', async () => {
+      const res = await csv(`SELECT * FROM ${q('users')}`);
+      expect(res.status).toBe(422);
+      expect(JSON.parse(res.body)).toMatchObject({ error: { code: 'guard_rejected' } });
+    });
+  });
+
+  describe(`${engine}: ask (fake model over HTTP)`, () => {
+    it('turns a question into SQL, runs it and returns the rows; the model sees only the policy\'s schema', async () => {
+      h.fake.reset();
+      h.fake.reply(answer(`SELECT count(*) AS n FROM ${q('orders')}`, 'Counts the orders.'));
+      const res = await ask('readonly', 'How many orders are there?');
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ sql: `SELECT count(*) AS n FROM ${q('orders')}`, explanation: 'Counts the orders.', attempts: [], error: null });
+      expect(Number(res.body.result?.rows[0]?.[0])).toBeGreaterThanOrEqual(1000);
+      const sent = JSON.stringify(h.fake.requests[0]?.body.messages);
+      expect(h.fake.requests[0]?.body.model).toBe('fake-model');
+      expect(sent).toContain('How many orders are there?');
+      expect(sent).toContain('products(');
+      expect(sent).toContain(engine === 'postgres' ? 'PostgreSQL' : 'MySQL');
+      expect(sent).not.toMatch(/payments|users|email/);
+      expect(h.fake.requests[0]?.headers.authorization).toBe('Bearer sk-test-console-key');
+    });
+
+    it('never runs a malicious answer: the guard refuses it and the refusal goes back to the model', async () => {
+      h.fake.reset();
+      h.fake.reply(answer(`DELETE FROM ${q('orders')}`), answer(`SELECT * FROM ${q('users')}`), answer(`SELECT count(*) AS n FROM ${q('orders')}`));
+      const res = await ask('readonly', 'Remove all orders');
+      expect(res.status).toBe(200);
+      expect(res.body.attempts.map((a) => a.error.code)).toEqual(['guard_rejected', 'guard_rejected']);
+      expect(res.body.result?.rowCount).toBe(1);
+      const second = h.fake.requests[1]?.body.messages ?? [];
+      expect(second.at(-1)?.content).toMatch(/guard refused.*read-only/s);
+      expect(JSON.stringify(h.fake.requests[2]?.body.messages)).toContain(`${engine === 'postgres' ? 'public' : h.db.database}.users is not part of this policy`);
+      expect(Number((await h.db.superQuery<{ n: number | string }>(`SELECT count(*) AS n FROM ${q('orders')}`))[0]?.n)).toBeGreaterThanOrEqual(1000);
+      const audit = h.logs.filter((l) => l.includes('"audit":true') && l.includes('Remove all orders'));
+      expect(audit).toHaveLength(3);
+      expect(audit[0]).toContain('"verdict":"rejected"');
+    });
+
+    it('retries broken SQL and SQL the database refuses, with the error fed back', async () => {
+      h.fake.reset();
+      h.fake.reply(answer(`SELEC full_name FROM ${q('users')}`), answer(`SELECT email FROM ${q('users')} LIMIT 1`), answer(`SELECT full_name FROM ${q('users')} WHERE id = 1`));
+      const res = await ask('no-emails', 'What is the name of customer 1?');
+      expect(res.body.attempts.map((a) => a.error.code)).toEqual(['guard_rejected', 'database_error']);
+      expect(res.body.result?.rows).toEqual([['Customer 1']]);
+      expect(h.fake.requests[2]?.body.messages.at(-1)?.content).toMatch(/database refused/);
+    });
+
+    it('says why it failed after three refused attempts', async () => {
+      h.fake.reset();
+      h.fake.respondWith(() => answer(`SELECT * FROM ${q('payments')}`));
+      const res = await ask('readonly', 'Show the payments');
+      expect(res.status).toBe(200);
+      expect(res.body.result).toBeNull();
+      expect(res.body.attempts).toHaveLength(3);
+      expect(res.body.error?.message).toMatch(/3 attempts.*payments is not part of this policy/s);
+      expect(h.fake.requests).toHaveLength(3);
+    });
+
+    it('keeps the conversation: a follow-up carries the earlier question and answer, for its owner only', async () => {
+      h.fake.reset();
+      h.fake.reply(answer(`SELECT count(*) FROM ${q('products')}`, 'Counts products.'), answer(`SELECT count(*) FROM ${q('products')} WHERE stock = 0`, 'Out of stock.'));
+      const first = await ask('readonly', 'How many products?');
+      const followUp = await ask('readonly', 'And how many of them are out of stock?', first.body.conversationId);
+      expect(followUp.status).toBe(200);
+      expect(followUp.body.conversationId).toBe(first.body.conversationId);
+      const messages = h.fake.requests[1]?.body.messages ?? [];
+      expect(messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+      expect(messages[1]?.content).toBe('How many products?');
+      expect(messages[2]?.content).toContain('Counts products.');
+      const stranger = await ask('readonly', 'More?', first.body.conversationId, h.tokens.carol);
+      expect(stranger.status).toBe(404);
+      expect((await ask('no-emails', 'More?', first.body.conversationId)).status).toBe(404);
+    });
+
+    it('reports model failures: server errors, refused keys, timeouts, unusable answers', async () => {
+      h.fake.reset();
+      h.fake.reply({ status: 500, message: 'model crashed', type: 'server_error' });
+      const crashed = await ask('readonly', 'Anything?');
+      expect(crashed.status).toBe(502);
+      expect(crashed.body.error).toMatchObject({ code: 'ai_error', message: expect.stringContaining('model crashed') as string });
+      h.fake.reply({ status: 401, message: 'Incorrect API key provided: sk-test-console-key', code: 'invalid_api_key' });
+      const unauthorised = await ask('readonly', 'Anything?');
+      expect(unauthorised.status).toBe(502);
+      expect(unauthorised.text).not.toContain('sk-test-console-key');
+      h.fake.reply({ hang: true });
+      const slow = await ask('readonly', 'Anything?');
+      expect(slow.status).toBe(504);
+      h.fake.reset();
+      h.fake.respondWith(() => ({ content: 'I think you should look at the orders table.' }));
+      const chatty = await ask('readonly', 'Anything?');
+      expect(chatty.status).toBe(200);
+      expect(chatty.body.error?.code).toBe('invalid_answer');
+      h.fake.reset();
+      h.fake.reply(answer(null, 'There is no table about weather.'));
+      const none = await ask('readonly', 'What is the weather?');
+      expect(none.body).toMatchObject({ sql: null, result: null, error: null, explanation: 'There is no table about weather.' });
+    });
+  });
+
+  describe(`${engine}: audit`, () => {
+    it('logs one record per query with who, policy, SQL, verdict, rows and duration, never the result data', async () => {
+      const marker = `SELECT name FROM ${q('products')} WHERE id = 17`;
+      await query('readonly', marker);
+      const record = h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.audit === true && l.sql === marker);
+      expect(record).toMatchObject({
+        user: `system:serviceaccount:${h.namespace}:alice`, namespace: h.namespace, policy: 'readonly', source: 'sql',
+        verdict: 'allowed', outcome: 'ok', rowCount: 1, engine,
+      });
+      expect(record?.durationMs).toEqual(expect.any(Number));
+      expect(h.logs.some((l) => l.includes('Product 17'))).toBe(false);
+      const metrics = await h.api().get<string>('/metrics');
+      expect(metrics.text).toMatch(new RegExp(`dbwarden_console_queries_total\\{engine="${engine}",source="sql",outcome="guard_rejected"\\} \\d+`));
+      expect(metrics.text).not.toContain(h.namespace);
+      expect(metrics.text).toContain('dbwarden_console_guard_rejections_total{rule="table",source="sql"}');
+    });
+  });
+}
