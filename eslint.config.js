@@ -18,6 +18,11 @@ export default tseslint.config(
     },
   },
   {
+    // Lit calls listeners bound in templates (@click=${this.method}) with the element as `this`.
+    files: ['console/web/src/elements/**/*.ts'],
+    rules: { '@typescript-eslint/unbound-method': 'off' },
+  },
+  {
     files: ['**/*.js', '**/*.cjs', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },

@@ -1,13 +1,16 @@
 /**
  * `npm run demo`: the local environment, the shop demo data in PostgreSQL and MariaDB, dbwarden's CRDs and
- * sample objects, and the operator — until Ctrl-C, which stops what the demo started.
+ * sample objects, the operator, and the console with its web app and a demo user to sign in as — until
+ * Ctrl-C, which stops what the demo started.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { demoTokenFile, demoUser, setUpConsoleAccess, startConsoleProcess } from './demo/console.js';
 import { demoManifests, demoNamespace } from './demo/manifests.js';
 import { ensureDemoData } from './demo/data.js';
+import { ensureWebBuild } from './demo/web-build.js';
 import { down, health, up } from './env/environment.js';
 import { envVars } from './env/envfile.js';
 import { runMain } from './env/errors.js';
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
   const env = envVars(state);
   const kubectl = (args: string[], input?: string) => run('kubectl', args, { env: { ...process.env, ...env }, ...(input ? { input } : {}) });
 
+  await ensureWebBuild();
   const data = await ensureDemoData(env);
   await step('Installing the CRDs and the demo objects (namespace shop)', async () => {
     await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=dbwarden-demo',
@@ -53,12 +57,31 @@ async function main(): Promise<void> {
     }
     info('  some policies are not Ready yet; see the table below and the operator log');
   });
+  const consoleLog = join(logDir, 'console.log');
+  const consoleProcess = await (async () => {
+    const kubeconfig = await step('Console RBAC (config/console) and the demo user', () => setUpConsoleAccess(kubectl, env.KUBECONFIG!));
+    return step('Starting the console', () => startConsoleProcess(kubeconfig, consoleLog));
+  })().catch(async (err: unknown) => {
+    operator.kill('SIGTERM');
+    await operatorExited;
+    throw err;
+  });
+  info(`console started (logs: ${consoleLog})`);
+
   const { stdout: table } = await kubectl(['get', 'dbwarden', '-n', demoNamespace]);
   info(`\n${table}`);
-  info('dbwarden demo is running. Try:');
-  info(`  source ${envFile}`);
-  info(`  kubectl get dbwarden -n ${demoNamespace}; kubectl describe accesspolicy -n ${demoNamespace} postgres-ai-readonly`);
-  info(`  kubectl get secret -n ${demoNamespace} postgres-ai-readonly-credentials -o jsonpath='{.data.uri}' | base64 -d`);
+  info('dbwarden demo is running.');
+  info('');
+  info(`  Console:  ${consoleProcess.url}`);
+  info(`  Sign in:  paste the token in ${demoTokenFile} into "Kubernetes bearer token" (e.g. copy it from \`cat ${demoTokenFile}\`).`);
+  info(`            It is ServiceAccount ${demoNamespace}/${demoUser}, bound to ClusterRole dbwarden-console-user in namespace ${demoNamespace}; valid 24h.`);
+  info(process.env.OPENAI_API_KEY
+    ? `  AI:       on (model ${process.env.OPENAI_MODEL ?? 'gpt-4o-mini'} at ${process.env.OPENAI_BASE_URL ?? 'https://api.openai.com/v1'}): ask questions in plain language.`
+    : '  AI:       off. To ask in plain language, stop and run again with OPENAI_API_KEY set (and OPENAI_BASE_URL, OPENAI_MODEL for\n' +
+      '            any OpenAI-compatible server). Everything else works: policies, posture, schemas, SQL, CSV, charts.');
+  info('  Try:      the policy postgres-ai-readonly (products and orders only), "SELECT category, count(*) FROM public.products GROUP BY category".');
+  info('');
+  info(`  source ${envFile}; kubectl get dbwarden -n ${demoNamespace}; kubectl describe accesspolicy -n ${demoNamespace} postgres-ai-readonly`);
   info('Press Ctrl-C to stop.');
 
   let stopping = false;
@@ -72,10 +95,13 @@ async function main(): Promise<void> {
       process.once('SIGTERM', stop);
     }),
     operatorExited.then((code) => !stopping && info(`the operator exited (${code}); see ${operatorLog}`)),
+    consoleProcess.exited.then((code) => !stopping && info(`the console exited (${code}); see ${consoleLog}`)),
   ]);
+  stopping = true;
   info('stopping…');
+  consoleProcess.process.kill('SIGTERM');
   operator.kill('SIGTERM');
-  await operatorExited;
+  await Promise.all([consoleProcess.exited, operatorExited]);
   if (!wasRunning) await down();
 }
 

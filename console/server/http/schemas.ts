@@ -45,6 +45,8 @@ export const policySummary = z.object({
   posture: z.object({ passed: z.number(), total: z.number(), summary: z.string() }).nullable(),
   console: z.object({ rowLimit: z.number(), statementTimeout: z.string(), useReadReplica: z.boolean() }),
   readReplica: z.boolean().describe('Console queries go to the connection\'s read replica.'),
+  lastRotationTime: z.string().nullable().describe('When the password was last rotated (RFC 3339).'),
+  nextRotationTime: z.string().nullable().describe('When the password will next be rotated (RFC 3339).'),
 }).meta({ id: 'Policy' });
 
 export const connectionSummary = z.object({

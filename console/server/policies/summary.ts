@@ -20,6 +20,9 @@ export interface PolicySummary extends ReadySummary {
   posture: { passed: number; total: number; summary: string } | null;
   console: { rowLimit: number; statementTimeout: string; useReadReplica: boolean };
   readReplica: boolean;
+  /** When the operator last rotated the policy's password, and when it will next (status). */
+  lastRotationTime: string | null;
+  nextRotationTime: string | null;
 }
 
 export interface ConnectionSummary extends ReadySummary {
@@ -64,6 +67,8 @@ export function policySummary(policy: AccessPolicy, connection: DatabaseConnecti
     posture: posture(connection),
     console: { rowLimit: c.rowLimit ?? defaultRowLimit, statementTimeout: c.statementTimeout ?? defaultStatementTimeout, useReadReplica: c.useReadReplica !== false },
     readReplica: c.useReadReplica !== false && connection?.spec.readReplica !== undefined,
+    lastRotationTime: policy.status?.lastRotationTime ?? null,
+    nextRotationTime: policy.status?.nextRotationTime ?? null,
   };
 }
 
