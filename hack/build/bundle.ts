@@ -4,6 +4,7 @@
  * `npm run build` writes dist/operator/main.mjs and dist/console/main.mjs.
  */
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { repoRoot } from '../env/paths.js';
 
@@ -15,24 +16,37 @@ const entries = [
 // CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
 const banner = "import { createRequire as __dbwardenRequire } from 'node:module'; const require = __dbwardenRequire(import.meta.url);";
 
-for (const { name, entry } of entries.filter((e) => process.argv.length <= 2 || process.argv.includes(e.name))) {
-  const outfile = join(repoRoot, 'dist', name, 'main.mjs');
-  const result = await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    sourcemap: true,
-    minify: false,
-    legalComments: 'linked',
-    banner: { js: banner },
-    // pg's optional native binding is never used.
-    external: ['pg-native'],
-    metafile: true,
-    logLevel: 'warning',
-  });
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
-  console.log(`${name}: ${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MiB with source map)`);
+export type BundleName = 'operator' | 'console';
+
+/** Bundles the named programs (default: both) into dist/<name>/main.mjs; returns the files written. */
+export async function bundle(names: BundleName[] = ['operator', 'console'], quiet = false): Promise<string[]> {
+  const written: string[] = [];
+  for (const { name, entry } of entries.filter((e) => names.includes(e.name as BundleName))) {
+    const outfile = join(repoRoot, 'dist', name, 'main.mjs');
+    const result = await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      sourcemap: true,
+      minify: false,
+      legalComments: 'linked',
+      banner: { js: banner },
+      // pg's optional native binding is never used.
+      external: ['pg-native'],
+      metafile: true,
+      logLevel: 'warning',
+    });
+    const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+    if (!quiet) console.log(`${name}: ${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MiB with source map)`);
+    written.push(outfile);
+  }
+  return written;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const asked = process.argv.slice(2).filter((a): a is BundleName => a === 'operator' || a === 'console');
+  await bundle(asked.length ? asked : undefined);
 }

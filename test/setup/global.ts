@@ -3,6 +3,7 @@
  * `npm run env:up` already started, and passes its settings to the test workers through process.env.
  * It tears down only what it started itself (set DBWARDEN_KEEP_ENV=1 to keep it).
  */
+import { bundle } from '../../hack/build/bundle.js';
 import { down, health, up } from '../../hack/env/environment.js';
 import { envVars } from '../../hack/env/envfile.js';
 import { info } from '../../hack/env/log.js';
@@ -13,6 +14,9 @@ export default async function setup(): Promise<() => Promise<void>> {
   const reused = Object.values(before).every(Boolean);
   if (reused) info('tests: using the local environment that is already running');
   const state = reused ? loadState() : await up();
+  // Tests run the operator as it ships: the esbuild bundle of the current sources (and it starts in well
+  // under a second, which the crash-safety suite's hundreds of restarts need).
+  await bundle(['operator'], true);
   Object.assign(process.env, envVars(state));
   info(`tests: Kubernetes ${state.controlPlane?.version} at https://127.0.0.1:${state.controlPlane?.apiPort}, ` +
     `${state.postgres?.version} on ${state.postgres?.port}, ${state.mariadb?.version} on ${state.mariadb?.port}`);

@@ -15,12 +15,13 @@ export interface RunningOperator {
 }
 
 /**
- * Runs the real operator (`operator/src/main.ts`) as a child process against the test API server,
+ * Runs the real operator (the bundle of `operator/src/main.ts` that test/setup/global.ts builds) as a child process against the test API server,
  * watching only the given namespaces so suites running at the same time do not meet.
  */
 export async function startOperator(namespaces: string[], args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<RunningOperator> {
   const kubeconfig = await operatorKubeconfig();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'operator', 'src', 'main.ts'),
+  // The bundle the global setup built from the current sources (as the image runs it).
+  const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist', 'operator', 'main.mjs'),
     `--namespaces=${namespaces.join(',')}`, '--metrics-port=0', '--resync-period=5s', ...args], {
     cwd: root,
     env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: operatorNamespace, ...env },
