@@ -1,0 +1,348 @@
+/**
+ * `npm run bench:console`: what the console costs on top of the database. Three measurements:
+ *
+ * 1. Guard: the SQL guard's cost per statement over the accepted corpus (both dialects), p50/p99 in µs.
+ * 2. Latency: one small query through the console's API (HTTP, TokenReview and SubjectAccessReview answers
+ *    cached as in production, the policy's Secret read per query, guard, read-only transaction) against the
+ *    same query over a `pg` connection of the same database user with the same TLS settings, in one run,
+ *    interleaved in blocks; the ratio of the medians.
+ * 3. Concurrency: many clients (several users) posting the query without pause for a while, from a separate
+ *    process: requests, errors other than the console's deliberate 429s, p99.
+ *
+ * Progress goes to stderr; the figures to stdout, ending with one JSON line.
+ *
+ *   npm run bench:console -- [--clients=100] [--duration=30s] [--users=10] [--samples=500] [--guard-rounds=200]
+ *                            [--sql="SELECT …"]
+ *
+ * The console runs with its defaults; DBWARDEN_CONSOLE_* variables in the environment change them.
+ */
+import { execFileSync, fork } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { parseDuration } from '../console/server/duration.js';
+import { guard } from '../console/server/guard/index.js';
+import { postgresSsl } from '../console/server/runner/tls.js';
+import type { TlsMode } from '../console/server/runner/types.js';
+import { info, step } from '../hack/env/log.js';
+import { repoRoot } from '../hack/env/paths.js';
+import { applyCrds } from '../test/support/crds.js';
+import { kubeConfig } from '../test/support/kube.js';
+import { measureGuard, type GuardResult } from './console-guard.js';
+import type { LoadMessage, LoadResult, LoadSettings } from './console-load.js';
+import { ensureEnvironment, ensureOperatorBundle, prefix, removeLeftovers, setUpConsoleBench, Teardown, type ConsoleBench } from './console-setup.js';
+import { distribution, formatMs, round, type Distribution } from './console-stats.js';
+
+const { values: args } = parseArgs({
+  options: {
+    clients: { type: 'string', default: '100' },
+    duration: { type: 'string', default: '30s' },
+    users: { type: 'string', default: '10' },
+    samples: { type: 'string', default: '500' },
+    'guard-rounds': { type: 'string', default: '200' },
+    sql: { type: 'string', default: 'SELECT status, count(*) AS n, sum(total) AS revenue FROM orders GROUP BY status ORDER BY status' },
+  },
+  strict: true,
+});
+const positive = (name: string, value: string): number => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, not ${value}`);
+  return n;
+};
+const clients = positive('clients', args.clients);
+const users = positive('users', args.users);
+const samples = positive('samples', args.samples);
+const guardRounds = positive('guard-rounds', args['guard-rounds']);
+const durationMs = parseDuration(args.duration);
+const sql = args.sql;
+/** Sequential samples are taken in blocks (API, direct, direct as the runner) so that background load falls on all alike. */
+const block = 50;
+const loadWarmupMs = 2000;
+const backoffMs = 50;
+
+interface LatencyResult {
+  rows: number;
+  api: Distribution;
+  /** The console's own `durationMs` (guard, Secret read, admission, database), as it reports it. */
+  server: Distribution;
+  direct: Distribution;
+  /** The same connection, the statement wrapped as the console's runner wraps it. */
+  directTx: Distribution;
+  /** The guard's verdict on this statement, in µs. */
+  guardUs: Distribution;
+  leakedInResponses: number;
+}
+
+/** The runner's transaction (console/server/runner/postgres.ts), over the direct connection: three round trips. */
+async function asTheRunner(client: pg.Client, text: string): Promise<number> {
+  await client.query('BEGIN READ ONLY; SET LOCAL statement_timeout = 15000; SET LOCAL lock_timeout = 15000; ' +
+    'SET LOCAL idle_in_transaction_session_timeout = 20000; SET LOCAL search_path = public');
+  // A row count makes pg use the extended protocol with a portal, as the runner's row cap does.
+  const result = await client.query({ text, rowMode: 'array', rows: 1001 } as pg.QueryArrayConfig);
+  await client.query('ROLLBACK');
+  return result.rowCount ?? 0;
+}
+
+function guardCostOf(text: string, times: number): Distribution {
+  const options = { dialect: 'postgres' as const, policy: { access: 'read-only' as const, database: 'shop', tables: [{ schema: 'public', name: 'orders' }, { schema: 'public', name: 'products' }] } };
+  const us: number[] = [];
+  for (let i = 0; i < times * 2; i++) {
+    const t0 = process.hrtime.bigint();
+    guard(text, options);
+    if (i >= times) us.push(Number(process.hrtime.bigint() - t0) / 1000);
+  }
+  return distribution(us);
+}
+
+/** Sequential requests through the API and over a direct connection, interleaved in blocks. */
+async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
+  const { secret } = b;
+  const direct = new pg.Client({
+    host: secret.host, port: Number(secret.port), database: secret.database, user: secret.username, password: secret.password,
+    ssl: postgresSsl({ mode: (secret.sslmode ?? 'verify-full') as TlsMode, ...(secret['ca.crt'] ? { ca: secret['ca.crt'] } : {}) }, secret.host!),
+  });
+  await direct.connect();
+  try {
+    const rows = (await direct.query(sql)).rowCount ?? 0;
+    const url = `${b.console.url}${b.queryPath}`;
+    const headers = { Authorization: `Bearer ${b.tokens[0]}`, 'Content-Type': 'application/json' };
+    const body = JSON.stringify({ sql });
+    let leaked = 0;
+    const viaApi = async (): Promise<{ ms: number; serverMs: number }> => {
+      const t0 = performance.now();
+      const res = await fetch(url, { method: 'POST', headers, body });
+      const text = await res.text();
+      const ms = performance.now() - t0;
+      if (res.status !== 200) throw new Error(`the console answered HTTP ${res.status}: ${text.slice(0, 300)}`);
+      if (b.passwords.some((p) => text.includes(p))) leaked++;
+      const answer = JSON.parse(text) as { rowCount: number; durationMs: number };
+      if (answer.rowCount !== rows) throw new Error(`the console returned ${answer.rowCount} rows, the database directly ${rows}`);
+      return { ms, serverMs: answer.durationMs };
+    };
+    const viaPg = async (wrapped: boolean): Promise<number> => {
+      const t0 = performance.now();
+      const count = wrapped ? await asTheRunner(direct, sql) : (await direct.query(sql)).rowCount;
+      const ms = performance.now() - t0;
+      if (count !== rows) throw new Error(`the direct query returned ${count} rows, then ${rows}`);
+      return ms;
+    };
+    for (let i = 0; i < block; i++) {
+      await viaApi();
+      await viaPg(false);
+      await viaPg(true);
+    }
+    const api: number[] = [];
+    const server: number[] = [];
+    const pgMs: number[] = [];
+    const txMs: number[] = [];
+    while (api.length < samples) {
+      const n = Math.min(block, samples - api.length);
+      for (let i = 0; i < n; i++) {
+        const r = await viaApi();
+        api.push(r.ms);
+        server.push(r.serverMs);
+      }
+      for (let i = 0; i < n; i++) pgMs.push(await viaPg(false));
+      for (let i = 0; i < n; i++) txMs.push(await viaPg(true));
+    }
+    return {
+      rows, api: distribution(api), server: distribution(server), direct: distribution(pgMs), directTx: distribution(txMs),
+      guardUs: guardCostOf(sql, 200), leakedInResponses: leaked,
+    };
+  } finally {
+    await direct.end();
+  }
+}
+
+interface ConcurrencyResult {
+  load: LoadResult;
+  /** CPU of this process (the console, and nothing else while the clients run elsewhere), % of one core. */
+  consoleCpuPercent: number;
+  eventLoopDelayP99Ms: number;
+}
+
+/** The clients run in a child process (console-load.ts); the console keeps this process to itself. */
+async function measureConcurrency(b: ConsoleBench, rows: number, teardown: Teardown): Promise<ConcurrencyResult> {
+  const child = fork(join(import.meta.dirname, 'console-load.ts'), [], {
+    cwd: repoRoot, execArgv: ['--import', 'tsx'], stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  teardown.add('load clients', () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    return Promise.resolve();
+  });
+  const settings: LoadSettings = {
+    url: `${b.console.url}${b.queryPath}`, sql, tokens: b.tokens, clients, warmupMs: loadWarmupMs, durationMs, backoffMs, expectRows: rows,
+  };
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  let cpuStart: NodeJS.CpuUsage | undefined;
+  let wallStart = 0;
+  const warmupTimer = setTimeout(() => {
+    delay.enable();
+    cpuStart = process.cpuUsage();
+    wallStart = performance.now();
+  }, loadWarmupMs);
+  try {
+    const load = await new Promise<LoadResult>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the load clients did not finish in time')), loadWarmupMs + durationMs + 60_000);
+      child.on('message', (m: LoadMessage) => {
+        if (m.type === 'progress') info(`  … ${m.seconds}s: ${m.requests} requests, ${m.ok} OK, ${m.tooMany} × 429, ${m.errors} errors`);
+        else {
+          clearTimeout(timer);
+          if (m.type === 'done') resolve(m.result);
+          else reject(new Error(`the load clients failed: ${m.message}`));
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the load clients exited (${code}) before reporting`));
+      });
+      child.send(settings);
+    });
+    const cpu = process.cpuUsage(cpuStart);
+    const wallMs = performance.now() - wallStart;
+    delay.disable();
+    return {
+      load,
+      consoleCpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
+      eventLoopDelayP99Ms: delay.percentile(99) / 1e6,
+    };
+  } finally {
+    clearTimeout(warmupTimer);
+  }
+}
+
+/** Warnings and errors in the console's log, by message; whether any password appears in it. */
+function readConsoleLog(file: string, passwords: string[]): { lines: number; warnings: Record<string, number>; leaked: boolean } {
+  const text = readFileSync(file, 'utf8');
+  const warnings: Record<string, number> = {};
+  let lines = 0;
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    lines++;
+    try {
+      const record = JSON.parse(line) as { level?: string; msg?: string };
+      if (record.level === 'warn' || record.level === 'error' || record.level === 'fatal') {
+        const key = `${record.level}: ${record.msg ?? '?'}`;
+        warnings[key] = (warnings[key] ?? 0) + 1;
+      }
+    } catch {
+      warnings['unparsable line'] = (warnings['unparsable line'] ?? 0) + 1;
+    }
+  }
+  return { lines, warnings, leaked: passwords.some((p) => text.includes(p)) };
+}
+
+/** The commit measured, and whether console/ had uncommitted changes. */
+function revision(): string {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'console'], { encoding: 'utf8' }).trim();
+    return `${head}${dirty ? ' + uncommitted changes in console/' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+interface Figures {
+  guard: GuardResult;
+  latency: LatencyResult;
+  concurrency: ConcurrencyResult;
+  bench: ConsoleBench;
+  postgres: string;
+  log: ReturnType<typeof readConsoleLog>;
+  logFile: string;
+  cleanupFailed: string[];
+}
+
+function print(f: Figures): void {
+  const { guard, latency, concurrency, bench } = f;
+  const { load } = concurrency;
+  const ratio = latency.api.p50 / latency.direct.p50;
+  const c = bench.config;
+  const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
+  const us = (v: number): string => `${v.toFixed(1)} µs`;
+  out();
+  out(`dbwarden console benchmark; revision ${revision()}; ${f.postgres}; console defaults unless DBWARDEN_CONSOLE_* set: ` +
+    `pool ${c.pool.max} per policy, queue ${c.pool.queueMax} (timeout ${c.pool.queueTimeoutMs / 1000}s), auth and policy cache ${c.cacheTtlMs / 1000}s, log level ${c.logLevel}`);
+  out(`  guard        ${guard.statements} accepted statements (${guard.byDialect.postgres} PostgreSQL, ${guard.byDialect.mysql} MySQL) × ${guard.rounds} rounds: ` +
+    `p50 ${us(guard.all.p50)}, p99 ${us(guard.all.p99)}, max ${us(guard.all.max)}`);
+  out(`               PostgreSQL p50 ${us(guard.perDialect.postgres.p50)} p99 ${us(guard.perDialect.postgres.p99)}; ` +
+    `MySQL p50 ${us(guard.perDialect.mysql.p50)} p99 ${us(guard.perDialect.mysql.p99)}; slowest (${guard.slowest.dialect}, p50 ${us(guard.slowest.p50Us)}): ${guard.slowest.sql}`);
+  out(`  latency      ${sql}  (${latency.rows} rows), ${samples} sequential requests each way, interleaved in blocks of ${block}:`);
+  out(`               API     ${formatMs(latency.api)}  (console's own durationMs p50 ${latency.server.p50.toFixed(2)} ms)`);
+  out(`               direct  ${formatMs(latency.direct)}  (pg, same user and TLS, one open connection)`);
+  const httpAndAuth = latency.api.p50 - latency.server.p50;
+  const secretAndAdmission = latency.server.p50 - latency.directTx.p50 - latency.guardUs.p50 / 1000;
+  out(`               where the API's median goes (medians, approximate): HTTP, authentication and policy lookup (cached) ${httpAndAuth.toFixed(2)} ms; ` +
+    `guard ${(latency.guardUs.p50 / 1000).toFixed(2)} ms; Secret read from the API server and admission ${secretAndAdmission.toFixed(2)} ms; ` +
+    `the runner's read-only transaction ${latency.directTx.p50.toFixed(2)} ms (direct with BEGIN READ ONLY/SET LOCAL and ROLLBACK: ${formatMs(latency.directTx)})`);
+  out(`               ratio   ${ratio.toFixed(2)}× at p50 (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'})`);
+  out(`  concurrency  ${load.clients} clients, ${users} users, ${(durationMs / 1000).toFixed(0)}s after a ${loadWarmupMs / 1000}s warm-up: ${load.requests} requests ` +
+    `(${(load.requests / load.seconds).toFixed(0)}/s), ${load.ok} OK, ${load.tooMany} deliberate 429s, ${load.errors} errors ` +
+    `(target 0: ${load.errors === 0 ? 'met' : 'NOT met'})${load.errors ? ` ${JSON.stringify(load.errorKinds)}` : ''}`);
+  out(`               OK      ${formatMs(load.okMs)}`);
+  out(`               all     ${formatMs(load.allMs)}${load.tooMany ? `; 429s p50 ${load.tooManyMs.p50.toFixed(2)} ms` : ''}`);
+  out(`               console process CPU ${concurrency.consoleCpuPercent}% of one core, event-loop delay p99 ${concurrency.eventLoopDelayP99Ms.toFixed(1)} ms`);
+  out(`  console log  ${f.logFile}: ${f.log.lines} lines; warnings and errors: ${Object.keys(f.log.warnings).length ? JSON.stringify(f.log.warnings) : 'none'}`);
+  out(`  passwords    ${f.log.leaked || latency.leakedInResponses ? 'FOUND in the console log or an API response' : 'in no console log line and no API response checked'}` +
+    `${f.cleanupFailed.length ? `; CLEANUP FAILED: ${f.cleanupFailed.join(', ')}` : ''}`);
+  out(JSON.stringify({
+    guardP50Us: round(guard.all.p50, 1),
+    guardP99Us: round(guard.all.p99, 1),
+    apiP50Ms: round(latency.api.p50, 3),
+    directP50Ms: round(latency.direct.p50, 3),
+    ratioP50: round(ratio, 2),
+    concurrentRequests: load.requests,
+    concurrentErrors: load.errors,
+    concurrentP99Ms: round(load.okMs.p99, 2),
+  }));
+}
+
+async function main(): Promise<void> {
+  const guard = await step(`Guard: the accepted corpus, ${guardRounds} rounds`, () => Promise.resolve(measureGuard(guardRounds, 50)));
+  info(`  guard: p50 ${guard.all.p50.toFixed(1)} µs, p99 ${guard.all.p99.toFixed(1)} µs per statement`);
+
+  const env = await ensureEnvironment();
+  await ensureOperatorBundle();
+  const kc = kubeConfig();
+  await step('Applying the CRDs', () => applyCrds(kc));
+  await step('Removing what earlier runs left behind', () => removeLeftovers(kc));
+  const id = randomBytes(3).toString('hex');
+  const outDir = mkdtempSync(join(tmpdir(), `${prefix}-${id}-`));
+  const logFile = join(outDir, 'console.log');
+  info(`run ${id}: namespace ${prefix}-${id}, database ${prefix}_${id}, console log ${logFile}`);
+
+  const teardown = new Teardown();
+  let cleaning: Promise<string[]> | undefined;
+  const cleanup = (): Promise<string[]> => (cleaning ??= step(`Cleaning up run ${id}`, () => teardown.run()));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      info(`${signal}: cleaning up before exiting`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  try {
+    const bench = await setUpConsoleBench({ kc, id, users, logFile, teardown });
+    const latency = await step(`Latency: ${samples} requests through the API, ${samples} directly, ${samples} directly as the runner runs them`, () => measureLatency(bench));
+    info(`  API p50 ${latency.api.p50.toFixed(2)} ms, direct p50 ${latency.direct.p50.toFixed(2)} ms`);
+    const concurrency = await step(`Concurrency: ${clients} clients for ${args.duration}`, () => measureConcurrency(bench, latency.rows, teardown));
+    const cleanupFailed = await cleanup();
+    print({
+      guard, latency, concurrency, bench, logFile, cleanupFailed,
+      postgres: env.postgres?.version?.replace(/^postgres \(PostgreSQL\) /, 'PostgreSQL ').replace(/ \(.*$/, '') ?? 'PostgreSQL',
+      log: readConsoleLog(logFile, bench.passwords),
+    });
+  } finally {
+    await cleanup();
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => {
+  process.stderr.write(`bench:console failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
