@@ -11,7 +11,7 @@ import { AccessReviewer } from './auth/access.js';
 import { Authenticator } from './auth/identity.js';
 import type { ConsoleConfig } from './config.js';
 import { KubeCatalog } from './kube/catalog.js';
-import { reuseConnections } from './kube/connection-reuse.js';
+import { reuseConnections } from '@dbwarden/crds/client';
 import { ConsoleMetrics } from './metrics.js';
 import { QueryService } from './queries.js';
 import { QueryRunner } from './runner/index.js';

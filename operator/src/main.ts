@@ -1,4 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
+import { reuseConnections } from '@dbwarden/crds/client';
 import { ConfigError, loadConfig, usage } from './config.js';
 import { startManager } from './manager.js';
 import { createLogger } from './runtime/logger.js';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.logLevel);
   const kc = new KubeConfig();
   kc.loadFromDefault();
+  reuseConnections(kc);
   log.info({ cluster: kc.getCurrentCluster()?.server, workers: config.workers, resyncMs: config.resyncMs, leaderElect: config.leaderElect }, 'starting dbwarden operator');
   const manager = await startManager(config, kc, log);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => void manager.stop());

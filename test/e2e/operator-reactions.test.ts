@@ -1,6 +1,7 @@
 /**
  * Watch-driven reactions, with a resync period too long to hide them: a change to an admin Secret takes
- * effect at once, and /metrics reports reconciles.
+ * effect at once, a policy waiting for its DatabaseConnection proceeds when it appears, and /metrics reports
+ * reconciles.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,17 @@ describe('operator reactions', () => {
     await r.waitReady('databaseconnections', 'shop', 'False', 'AuthenticationFailed', 15_000);
     await r.core.replaceNamespacedSecret({ namespace: ns, name: 'admin', body: { metadata: { name: 'admin' }, stringData: { username: db.admin.username, password: db.admin.password } } });
     await r.waitReady('databaseconnections', 'shop', 'True', 'Connected', 15_000);
+  });
+
+  it('provisions a policy that waited for its DatabaseConnection as soon as the connection is created', async () => {
+    await r.policy('early', { connectionRef: { name: 'late' }, tables: [{ name: 'products' }] });
+    await r.waitReady('accesspolicies', 'early', 'False', 'ConnectionNotFound', 15_000);
+    await r.connection('late', {
+      engine: 'postgres', host: db.host, port: db.port, database: db.database,
+      adminSecretRef: { name: 'admin' }, tls: { mode: 'verify-full', caSecretRef: { name: 'db-ca' } },
+    });
+    // Not a retry (ConnectionNotFound is not retried) nor a resync (10 min): the connection's watch event.
+    await r.waitReady('accesspolicies', 'early', 'True', undefined, 20_000);
   });
 
   it('serves reconcile and queue metrics', async () => {
