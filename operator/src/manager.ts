@@ -84,10 +84,11 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const policyQueue = new WorkQueue(queueOpts('accesspolicy'));
 
   const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
-  const specChanged = (a: { metadata?: { generation?: number; deletionTimestamp?: unknown; annotations?: object; finalizers?: string[] } }, b: typeof a): boolean =>
+  // Finalizers are left out: the operator adds its own in the pass that provisions, so that change needs no
+  // second pass; one removed by someone else is put back by the next resync, deletion by deletionTimestamp.
+  const specChanged = (a: { metadata?: { generation?: number; deletionTimestamp?: unknown; annotations?: object } }, b: typeof a): boolean =>
     a.metadata?.generation !== b.metadata?.generation || a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
-    JSON.stringify(a.metadata?.annotations) !== JSON.stringify(b.metadata?.annotations) ||
-    JSON.stringify(a.metadata?.finalizers) !== JSON.stringify(b.metadata?.finalizers);
+    JSON.stringify(a.metadata?.annotations) !== JSON.stringify(b.metadata?.annotations);
 
   connections.onAdd((c) => connectionQueue.add(keyOf(c)));
   connections.onUpdate((old, c) => {
@@ -116,8 +117,12 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     metrics.credentialAge.remove({ namespace: p.metadata?.namespace ?? '', policy: p.metadata?.name ?? '' });
   });
   const ownerOf = (s: V1Secret): string | undefined => s.metadata?.labels?.[policyLabel];
-  secrets.onUpdate((_old, s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
-  secrets.onDelete((s) => ownerOf(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
+  // The echo of the operator's own Secret write needs no pass; anyone else's change to a Secret is undone.
+  secrets.onUpdate((_old, s) => ownerOf(s) && !kube.ownSecretWrites.isOwn(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
+  secrets.onDelete((s) => {
+    kube.ownSecretWrites.forget(s);
+    if (ownerOf(s)) policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`);
+  });
 
   const connectionsReading = (s: V1Secret): DatabaseConnection[] => connections.list().filter((c) =>
     c.metadata?.namespace === s.metadata?.namespace && referencedSecrets(c).includes(s.metadata?.name ?? ''));

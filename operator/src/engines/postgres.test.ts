@@ -310,6 +310,15 @@ describe('grants', () => {
     expect(role).toMatchObject({ rolcanlogin: true, rolconnlimit: -1, comment: 'managed by dbwarden: accesspolicy tests/ro' });
   });
 
+  it('grants for many principals at once on the same database and tables, without "tuple concurrently updated"', async () => {
+    // The operator reconciles policies of one connection concurrently: each GRANT rewrites the same ACL rows.
+    const specs = Array.from({ length: 12 }, (_, i) => principal(`many${i}`));
+    const engine = newEngine({}, undefined);
+    const results = await Promise.all(specs.map((spec) => provision(engine, spec, readOnly([{ name: 'products' }, { name: 'orders' }]))
+      .then(() => engine.readGrants(spec))));
+    for (const report of results) expect(report.tables).toEqual(['public.orders', 'public.products']);
+  });
+
   it('read-write on orders: insert (with its sequence), update and delete, and no other table', async () => {
     const engine = newEngine();
     const spec = principal('rw');

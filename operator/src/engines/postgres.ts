@@ -67,6 +67,14 @@ interface PlannedWrites {
   revoked: string[];
 }
 
+/**
+ * The transaction-scoped advisory lock every dbwarden write transaction on a database takes first, so they run
+ * one at a time: PostgreSQL rewrites an object's ACL in place, and two sessions granting on the same database,
+ * schema or table at once fail with "tuple concurrently updated" (the operator reconciles many policies of one
+ * connection concurrently, and a second replica or a restart may overlap). ('dbwd', 1)
+ */
+const privilegeLock = [0x64627764, 1];
+
 export class PostgresEngine implements Engine {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
@@ -278,6 +286,7 @@ export class PostgresEngine implements Engine {
     if (writes.length === 0) return;
     const allSecrets = [this.settings.admin.password, ...secrets];
     await inTransaction(this.pool, async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', privilegeLock);
       for (const write of writes) await runWrite(client, write, this.observer, allSecrets);
     });
   }

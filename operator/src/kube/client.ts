@@ -11,6 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { group, version } from '@dbwarden/crds';
 import { isNotFound } from './errors.js';
+import { OwnWrites } from './own-writes.js';
 
 export const fieldManager = 'dbwarden-operator';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -21,6 +22,9 @@ export class KubeClient {
   readonly objects: CustomObjectsApi;
   readonly apps: AppsV1Api;
   readonly networking: NetworkingV1Api;
+
+  /** Secrets as this process last wrote them (their watch echoes start no reconcile). */
+  readonly ownSecretWrites = new OwnWrites();
 
   constructor(readonly config: KubeConfig) {
     this.core = config.makeApiClient(CoreV1Api);
@@ -38,13 +42,17 @@ export class KubeClient {
     }
   }
 
-  createSecret(namespace: string, body: V1Secret): Promise<V1Secret> {
-    return this.core.createNamespacedSecret({ namespace, body, fieldManager });
+  async createSecret(namespace: string, body: V1Secret): Promise<V1Secret> {
+    const created = await this.core.createNamespacedSecret({ namespace, body, fieldManager });
+    this.ownSecretWrites.record(created);
+    return created;
   }
 
   /** Replaces a Secret; body.metadata.resourceVersion makes it fail with 409 if someone changed it meanwhile. */
-  replaceSecret(namespace: string, body: V1Secret): Promise<V1Secret> {
-    return this.core.replaceNamespacedSecret({ namespace, name: body.metadata!.name!, body, fieldManager });
+  async replaceSecret(namespace: string, body: V1Secret): Promise<V1Secret> {
+    const replaced = await this.core.replaceNamespacedSecret({ namespace, name: body.metadata!.name!, body, fieldManager });
+    this.ownSecretWrites.record(replaced);
+    return replaced;
   }
 
   /** The pod-template annotations of a Deployment or StatefulSet, or undefined when it does not exist. */
