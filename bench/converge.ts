@@ -25,7 +25,7 @@ import { formatCpu } from './cpu.js';
 import { createBenchDatabase, databaseName, dropBenchDatabases, type BenchDatabase } from './databases.js';
 import { createOperatorIdentity, type OperatorIdentity } from './identity.js';
 import { measureMemory, type MemoryResult } from './memory.js';
-import type { OperatorBuild, OperatorProcess } from './operator-process.js';
+import { deploymentNodeOptions, type OperatorBuild, type OperatorProcess } from './operator-process.js';
 import { converge, createConnections, startBenchOperator, type ConvergeResult } from './operator-run.js';
 import { measureSteadyState, type SteadyStateResult } from './steady-state.js';
 import { apiserverMetrics, benchPrefix, ensureEnvironment, info, messageOf, runId, step, sum } from './support.js';
@@ -138,7 +138,7 @@ function printFull(r: { baseline: Baseline; conv: ConvergeResult; steady: Steady
   const speedup = baseline.seconds / conv.seconds;
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
   out();
-  out(`dbwarden convergence benchmark: ${n} AccessPolicies (half PostgreSQL, half MariaDB); operator ${build === 'bundle' ? 'bundle (dist/operator/main.mjs, as the image runs it)' : 'from sources with tsx'}, ` +
+  out(`dbwarden convergence benchmark: ${n} AccessPolicies (half PostgreSQL, half MariaDB); operator ${build === 'bundle' ? `bundle (dist/operator/main.mjs, as the image runs it, NODE_OPTIONS=${deploymentNodeOptions() || 'none'} as config/manager sets it)` : 'from sources with tsx'}, ` +
     `--workers=${workers} --resync-period=${args.resync}; revision ${revision()}`);
   out(`  converge   operator  ${conv.seconds.toFixed(2)} s  ${(n / conv.seconds).toFixed(1)} policies/s  (apply ${conv.applySeconds}s, half Ready ${conv.halfReadySeconds}s, quiet ${conv.untilQuietSeconds}s)`);
   out(`             baseline  ${baseline.seconds.toFixed(2)} s  ${(n / baseline.seconds).toFixed(1)} policies/s  (apply ${baseline.applySeconds}s, then one policy after another)`);

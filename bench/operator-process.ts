@@ -1,13 +1,14 @@
 /**
  * The operator as a child process, the way it ships: the esbuild bundle run as the image runs it
- * (`node dist/operator/main.mjs`, NODE_ENV=production), rebuilt with the project's build
+ * (`node dist/operator/main.mjs`, NODE_ENV=production, NODE_OPTIONS as config/manager/deployment.yaml sets it), rebuilt with the project's build
  * (`npm run build`'s hack/build/bundle.ts) when the sources are newer; or from the TypeScript sources with tsx,
  * as `npm run operator` and the e2e tests run it. Its log goes to a file, with counts of its warnings and errors.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../hack/env/paths.js';
 import { info } from './support.js';
 
@@ -47,6 +48,16 @@ export function ensureBundle(): string {
   return bundle;
 }
 
+interface ContainerEnv { name?: string; value?: string }
+interface DeploymentDoc { kind?: string; spec?: { template?: { spec?: { containers?: { name?: string; env?: ContainerEnv[] }[] } } } }
+
+/** NODE_OPTIONS of the operator container in config/manager/deployment.yaml: the bench runs it with the same V8 settings. */
+export function deploymentNodeOptions(): string {
+  const docs = parseAllDocuments(readFileSync(join(repoRoot, 'config', 'manager', 'deployment.yaml'), 'utf8')).map((d) => d.toJS() as DeploymentDoc);
+  const containers = docs.find((d) => d.kind === 'Deployment')?.spec?.template?.spec?.containers ?? [];
+  return containers.flatMap((c) => c.env ?? []).find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
 export async function startOperatorProcess(opts: {
   build: OperatorBuild;
   kubeconfig: string;
@@ -64,7 +75,7 @@ export async function startOperatorProcess(opts: {
       ...process.env,
       KUBECONFIG: opts.kubeconfig,
       POD_NAMESPACE: opts.podNamespace,
-      ...(opts.build === 'bundle' ? { NODE_ENV: 'production' } : {}),
+      ...(opts.build === 'bundle' ? { NODE_ENV: 'production', NODE_OPTIONS: deploymentNodeOptions() } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -4,8 +4,19 @@ import { Informer } from './runtime/informer.js';
 import type { CacheStatus } from './runtime/server.js';
 
 /**
+ * Drops metadata.managedFields, as controller-runtime's default cache transform does: often the largest
+ * part of an object, never read by the operator, and kept by the server when a write omits it.
+ */
+export function withoutManagedFields(obj: KubernetesObject): KubernetesObject {
+  if (!obj.metadata?.managedFields) return obj;
+  const { managedFields: _dropped, ...metadata } = obj.metadata;
+  return { ...obj, metadata };
+}
+
+/**
  * One resource type cached from every watched namespace: a single cluster-wide informer, or one informer
- * per namespace when the operator is scoped (so it needs RBAC only there).
+ * per namespace when the operator is scoped (so it needs RBAC only there). Cached objects never hold
+ * managedFields; `transform` may reduce them further.
  */
 export class Cache<T extends KubernetesObject> {
   readonly informers: Informer<T>[];
@@ -26,7 +37,7 @@ export class Cache<T extends KubernetesObject> {
       name: path,
       logger: opts.logger,
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
-      ...(opts.transform ? { transform: opts.transform } : {}),
+      transform: opts.transform ?? withoutManagedFields,
     }));
   }
 

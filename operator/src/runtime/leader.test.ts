@@ -135,13 +135,17 @@ describe.concurrent('LeaderElector', () => {
     const name = uniqueName('stolen');
     const a = candidate({ name, identity: 'a' });
     await eventually('a to lead', () => a.elector.isLeader(), 10_000);
-    const lease = await leases.readNamespacedLease({ namespace, name });
-    const now = new V1MicroTime();
-    await leases.replaceNamespacedLease({
-      namespace,
-      name,
-      body: { metadata: lease.metadata, spec: { holderIdentity: 'thief', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } },
-    });
+    // The leader renews every 250 ms: a renewal between the read and the replace is a 409; read again then.
+    await eventually('the lease to be stolen', async () => {
+      const lease = await leases.readNamespacedLease({ namespace, name });
+      const now = new V1MicroTime();
+      await leases.replaceNamespacedLease({
+        namespace,
+        name,
+        body: { metadata: lease.metadata, spec: { holderIdentity: 'thief', leaseDurationSeconds: 60, acquireTime: now, renewTime: now } },
+      });
+      return true;
+    }, 10_000);
     const stolenAt = Date.now();
     await a.done;
     expect(a.stopped?.reason).toBe('lost');
