@@ -98,6 +98,12 @@ export class DatabaseUnavailable extends ApiError {
   }
 }
 
+/**
+ * 502: the database refused the policy's credentials while connecting (before any statement ran), so the
+ * query may be retried once with credentials read from the Secret again.
+ */
+export class CredentialsRejected extends DatabaseUnavailable {}
+
 /** 429: too many queries are waiting for this policy's connections. */
 export class TooManyRequests extends ApiError {
   constructor(message: string) {

@@ -20,6 +20,8 @@ export interface RunnerSettings {
 
 interface Entry {
   key: string;
+  /** The credentials Secret's resourceVersion the pool was built from (for logs). */
+  version?: string;
   pool: PostgresPool | MysqlPool;
   admission: Admission;
   lastUsed: number;
@@ -28,7 +30,8 @@ interface Entry {
 /**
  * Runs statements as a policy's own database user (the only module that speaks to databases): one bounded
  * pool per policy and credentials, opened on first use, closed when idle, replaced when the Secret's
- * credentials change. Statements it gets here have passed the guard, but the runner does not rely on it.
+ * credentials change (the replaced pool closes as soon as its running queries end). Statements it gets
+ * here have passed the guard, but the runner does not rely on it for the policy's limits.
  */
 export class QueryRunner {
   private readonly entries = new Map<string, Entry>();
@@ -72,6 +75,7 @@ export class QueryRunner {
     } finally {
       entry.lastUsed = Date.now();
       release();
+      if (this.retired.has(entry) && !entry.admission.busy) void this.closeRetired(entry);
     }
   }
 
@@ -82,22 +86,29 @@ export class QueryRunner {
     if (current) {
       // The Secret changed (rotation, new password): a new pool; the old one closes once its queries end.
       this.entries.delete(target.owner);
-      this.retired.add(current);
+      this.log?.info({ policy: target.owner, previousVersion: current.version, version: target.version },
+        'the policy\'s credentials changed: new connections use them, the previous pool closes once its queries end');
+      if (current.admission.busy) this.retired.add(current);
+      else void this.closeRetired(current);
     }
     const max = Math.max(1, Math.min(target.maxConnections, this.settings.poolMax));
     const sized = { ...target, maxConnections: max };
     const pool = target.engine === 'postgres' ? new PostgresPool(sized, this.settings) : new MysqlPool(sized, this.settings);
-    const entry: Entry = { key, pool, admission: new Admission(max, this.settings.queueMax, this.settings.queueTimeoutMs), lastUsed: Date.now() };
+    const entry: Entry = {
+      key, pool, admission: new Admission(max, this.settings.queueMax, this.settings.queueTimeoutMs), lastUsed: Date.now(),
+      ...(target.version !== undefined ? { version: target.version } : {}),
+    };
     this.entries.set(target.owner, entry);
     return entry;
   }
 
+  private async closeRetired(entry: Entry): Promise<void> {
+    this.retired.delete(entry);
+    await entry.pool.close().catch((err: unknown) => this.log?.warn({ err }, 'closing a replaced pool failed'));
+  }
+
   private async sweep(): Promise<void> {
-    for (const entry of this.retired) {
-      if (entry.admission.busy) continue;
-      this.retired.delete(entry);
-      await entry.pool.close().catch((err: unknown) => this.log?.warn({ err }, 'closing a replaced pool failed'));
-    }
+    for (const entry of this.retired) if (!entry.admission.busy) await this.closeRetired(entry);
     const now = Date.now();
     for (const [owner, entry] of this.entries) {
       if (entry.admission.busy || now - entry.lastUsed < this.settings.idleMs) continue;

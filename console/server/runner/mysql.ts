@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
-import { DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
+import { CredentialsRejected, DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
 import { mysqlTransport } from './tls.js';
 import type { Column, ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
@@ -23,6 +23,10 @@ const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EN
   'ER_TOO_MANY_USER_CONNECTIONS', 'ER_USER_LIMIT_REACHED']);
 /** MySQL 8 ER_QUERY_TIMEOUT (max_execution_time), MariaDB ER_STATEMENT_TIMEOUT (max_statement_time). */
 const timeoutErrnos = new Set([3024, 1969]);
+/** Status flags of an OK packet that say a statement changed the session: SERVER_STATUS_IN_TRANS, SERVER_SESSION_STATE_CHANGED. */
+const sessionChanged = 0x0001 | 0x4000;
+/** The limits each open connection's session holds (see MysqlPool.limit). */
+const sessionLimits = new WeakMap<PoolConnection, string>();
 
 /** One policy's MySQL/MariaDB connections, as the policy's own user. */
 export class MysqlPool {
@@ -56,22 +60,19 @@ export class MysqlPool {
   }
 
   /**
-   * Runs one statement with the policy's limits: a READ ONLY transaction (rolled back) for read-only
-   * policies, max_statement_time (MariaDB) or max_execution_time (MySQL), lock waits bounded, and
-   * sql_select_limit as a server-side row cap; rows past the cap end the connection.
+   * Runs one statement, alone and autocommitted, in a session holding the policy's limits: READ ONLY
+   * transactions for read-only policies, max_statement_time (MariaDB) or max_execution_time (MySQL), lock
+   * waits bounded, and sql_select_limit as a server-side row cap; rows past the cap end the connection. The
+   * limits are set once per connection (see `limit`), so the common case is one round trip. A statement
+   * that changes the session (the server reports it: session state changed, a transaction left open), or
+   * any answer but rows on a read-only policy, ends the connection too.
    */
   async stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
     const flavour = await this.serverFlavour();
     const conn = await this.connect();
-    const p = conn.promise();
     let destroy = false;
     try {
-      const ms = Math.max(1, Math.trunc(options.timeoutMs));
-      const seconds = Math.max(1, Math.ceil(ms / 1000));
-      await p.query(`SET SESSION ${flavour === 'mariadb' ? 'max_statement_time = ?' : 'max_execution_time = ?'}, ` +
-        'sql_select_limit = ?, lock_wait_timeout = ?, innodb_lock_wait_timeout = ?',
-      [flavour === 'mariadb' ? ms / 1000 : ms, options.rowLimit + 1, seconds, seconds]);
-      await p.query(options.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE');
+      await this.limit(conn, flavour, options);
       const outcome = await new Promise<StreamSummary & { cut: boolean }>((resolve, reject) => {
         let rowCount = 0;
         let affected: number | undefined;
@@ -97,6 +98,7 @@ export class MysqlPool {
         query.on('result', guarded((row: Value[] | ResultSetHeader) => {
           if (!Array.isArray(row)) {
             affected = row.affectedRows;
+            if (options.readOnly || (row.serverStatus & sessionChanged) !== 0) destroy = true;
             return;
           }
           if (rowCount >= options.rowLimit) {
@@ -121,21 +123,40 @@ export class MysqlPool {
           resolve({ rowCount: announced ? rowCount : (affected ?? 0), truncated: false, cut: false });
         });
       });
-      if (outcome.cut) {
-        destroy = true; // the server still sends rows; closing the connection also rolls back
-      } else {
-        await p.query(options.readOnly ? 'ROLLBACK' : 'COMMIT');
-      }
+      if (outcome.cut) destroy = true; // the server still sends rows; closing the connection ends the statement
       return { rowCount: outcome.rowCount, truncated: outcome.truncated };
     } catch (err) {
       const translated = translate(err);
       if (translated instanceof DatabaseUnavailable) destroy = true;
-      else await p.query('ROLLBACK').catch(() => (destroy = true));
       throw translated;
     } finally {
       if (destroy) conn.destroy();
       else conn.release();
     }
+  }
+
+  /**
+   * Puts the policy's limits on a connection's session, unless it holds them already: two round trips, once
+   * per connection (and again if the policy's limits change). A failure fails the query and ends the
+   * connection, so nothing runs without them. `session_track_state_change` makes the server flag any later
+   * change to the session in its answers (see `sessionChanged`).
+   */
+  private async limit(conn: PoolConnection, flavour: 'mysql' | 'mariadb', options: RunOptions): Promise<void> {
+    const ms = Math.max(1, Math.trunc(options.timeoutMs));
+    const seconds = Math.max(1, Math.ceil(ms / 1000));
+    const limits = `${options.readOnly ? 'ro' : 'rw'}/${ms}/${options.rowLimit}`;
+    if (sessionLimits.get(conn) === limits) return;
+    sessionLimits.delete(conn);
+    const p = conn.promise();
+    try {
+      await p.query(options.readOnly ? 'SET SESSION TRANSACTION READ ONLY' : 'SET SESSION TRANSACTION READ WRITE');
+      await p.query(`SET SESSION autocommit = 1, session_track_state_change = ON, ${flavour === 'mariadb' ? 'max_statement_time = ?' : 'max_execution_time = ?'}, ` +
+        'sql_select_limit = ?, lock_wait_timeout = ?, innodb_lock_wait_timeout = ?',
+      [flavour === 'mariadb' ? ms / 1000 : ms, options.rowLimit + 1, seconds, seconds]);
+    } catch (err) {
+      throw new DatabaseUnavailable(`The policy's limits could not be set on the MySQL/MariaDB session: ${(err as Error).message}`);
+    }
+    sessionLimits.set(conn, limits);
   }
 
   /** The columns this user can see in the connection's database (information_schema hides the rest). */
@@ -182,7 +203,9 @@ export class MysqlPool {
     return new Promise((resolve, reject) => {
       this.pool.getConnection((err, conn) => {
         if (err) {
-          reject(new DatabaseUnavailable(`Cannot connect to MySQL/MariaDB at ${this.target.host}:${this.target.port} as ${this.target.user}: ${err.message}`));
+          const message = `Cannot connect to MySQL/MariaDB at ${this.target.host}:${this.target.port} as ${this.target.user}: ${err.message}`;
+          // The Secret may have changed since it was read.
+          reject((err as { code?: string }).code === 'ER_ACCESS_DENIED_ERROR' ? new CredentialsRejected(message) : new DatabaseUnavailable(message));
         } else {
           resolve(conn);
         }

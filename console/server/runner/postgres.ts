@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Connection as PgConnection, FieldDef, QueryArrayResult } from 'pg';
-import { DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
+import { CredentialsRejected, DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
 import { postgresDefaultSchema } from '../guard/index.js';
 import { secrets } from '../redact.js';
 import { postgresSsl } from './tls.js';
@@ -23,52 +23,98 @@ const typeNames: Record<number, string> = {
 /** Longest any console statement may run (the CRD caps statementTimeout at 5m); a client-side backstop. */
 const maxStatementMs = 300_000;
 
-/** The parts of pg.Query's protocol handling that CappedQuery refines (not in @types/pg). */
+/** The parts of pg.Query's protocol handling that TransactionStatement refines (not in @types/pg). */
 interface QueryInternals {
+  handleRowDescription(msg: unknown): void;
+  handleDataRow(msg: unknown): void;
   handleCommandComplete(msg: unknown, connection: PgConnection): void;
-  handleError(err: Error, connection: PgConnection): void;
-  handleReadyForQuery(connection: PgConnection): void;
 }
 const base = pg.Query.prototype as unknown as QueryInternals;
-const sync = (connection: PgConnection): void => (connection as unknown as { sync(): void }).sync();
+
+/** The extended-protocol messages of pg's Connection written here (pg 8; loosely typed by @types/pg). */
+interface Wire {
+  stream: { cork?(): void; uncork?(): void };
+  parse(query: { text: string }): void;
+  bind(config: object): void;
+  describe(message: { type: 'P'; name: string }): void;
+  execute(config: { portal: string; rows: number }): void;
+  sync(): void;
+}
+
+/** What surrounds a statement: BEGIN and SET LOCAL with the policy's limits before it, ROLLBACK or COMMIT after. */
+interface Frame {
+  before: readonly string[];
+  after: string;
+}
 
 /**
- * pg.Query with a row cap enforced by the protocol: it executes the portal for at most `cap + 1` rows and,
- * when the server suspends the portal, ends it with Sync instead of fetching more (as pg-cursor does). The
- * extended protocol it uses also makes the server refuse several statements in one query.
+ * A statement in its transaction, in one round trip: the frame's statements, the statement itself, executed
+ * for at most `cap + 1` rows (the server suspends the portal there), and the end of the transaction, all
+ * written together behind one Sync. Every part goes through the extended protocol, so the server refuses
+ * several statements in one, and an error anywhere makes the server skip everything up to the Sync: the
+ * statement never runs outside its transaction and limits, and a failed transaction stays open for the
+ * caller to roll back. Only the statement's own rows and command tag reach the result.
  */
-class CappedQuery extends pg.Query {
-  /** Sync sent (pg sends none before CommandComplete when a row count is given). */
-  private synced = false;
-  private ready = false;
+class TransactionStatement extends pg.Query {
+  /** Parts of the pipeline the server has finished (CommandComplete, PortalSuspended or EmptyQueryResponse). */
+  private finished = 0;
 
-  constructor(text: string, cap: number, callback?: (err: Error | undefined, result: QueryArrayResult) => void) {
-    super({ text, rowMode: 'array', rows: cap + 1 } as pg.QueryConfig, callback as never);
+  constructor(
+    private readonly frame: Frame,
+    private readonly statement: string,
+    private readonly cap: number,
+    callback?: (err: Error | undefined, result: QueryArrayResult) => void,
+  ) {
+    super({ text: statement, rowMode: 'array' } as pg.QueryConfig, callback as never);
   }
 
-  /** The server stopped at the row cap: end the portal instead of asking for more. */
-  handlePortalSuspended(connection: PgConnection): void {
-    this.synced = true;
-    sync(connection);
+  override submit = (connection: PgConnection): void => {
+    const wire = connection as unknown as Wire;
+    const plain = (text: string): void => {
+      wire.parse({ text });
+      wire.bind({});
+      wire.execute({ portal: '', rows: 0 });
+    };
+    wire.stream.cork?.();
+    try {
+      for (const text of this.frame.before) plain(text);
+      wire.parse({ text: this.statement });
+      wire.bind({});
+      wire.describe({ type: 'P', name: '' });
+      wire.execute({ portal: '', rows: this.cap + 1 });
+      plain(this.frame.after);
+      wire.sync();
+    } finally {
+      wire.stream.uncork?.();
+    }
+  };
+
+  /** Is the server answering for the statement (not for the frame around it)? */
+  private get inStatement(): boolean {
+    return this.finished === this.frame.before.length;
+  }
+
+  handleRowDescription(msg: unknown): void {
+    if (this.inStatement) base.handleRowDescription.call(this, msg);
+  }
+
+  handleDataRow(msg: unknown): void {
+    if (this.inStatement) base.handleDataRow.call(this, msg);
   }
 
   handleCommandComplete(msg: unknown, connection: PgConnection): void {
-    this.synced = true; // pg syncs here itself
-    base.handleCommandComplete.call(this, msg, connection);
+    // pg.Query sends Sync here only for a `rows` config, which this query does not use.
+    if (this.inStatement) base.handleCommandComplete.call(this, msg, connection);
+    this.finished++;
   }
 
-  /** An error from the server before any Sync: the server waits for one before it is ready again. */
-  handleError(err: Error, connection: PgConnection): void {
-    if (!this.synced && !this.ready) {
-      this.synced = true;
-      sync(connection);
-    }
-    base.handleError.call(this, err, connection);
+  /** The row cap: the end of the transaction, already sent, closes the portal. */
+  handlePortalSuspended(): void {
+    this.finished++;
   }
 
-  handleReadyForQuery(connection: PgConnection): void {
-    this.ready = true;
-    base.handleReadyForQuery.call(this, connection);
+  handleEmptyQuery(): void {
+    this.finished++;
   }
 }
 
@@ -102,8 +148,8 @@ export class PostgresPool {
   }
 
   async run(sql: string, options: RunOptions): Promise<QueryResult> {
-    const result = await this.transaction(options, (client) => new Promise<QueryArrayResult>((resolve, reject) => {
-      client.query(new CappedQuery(sql, options.rowLimit, (err, res) => (err ? reject(err) : resolve(res))));
+    const result = await this.transaction(options, (client, frame) => new Promise<QueryArrayResult>((resolve, reject) => {
+      client.query(new TransactionStatement(frame, sql, options.rowLimit, (err, res) => (err ? reject(err) : resolve(res))));
     }));
     const rows = result.rows as Value[][];
     const truncated = rows.length > options.rowLimit;
@@ -113,8 +159,8 @@ export class PostgresPool {
   }
 
   async stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
-    return this.transaction(options, (client) => new Promise<StreamSummary>((resolve, reject) => {
-      const query = new CappedQuery(sql, options.rowLimit);
+    return this.transaction(options, (client, frame) => new Promise<StreamSummary>((resolve, reject) => {
+      const query = new TransactionStatement(frame, sql, options.rowLimit);
       let rowCount = 0;
       let truncated = false;
       let announced = false;
@@ -183,36 +229,32 @@ export class PostgresPool {
   }
 
   /**
-   * Runs `work` inside a transaction with the policy's limits: READ ONLY (rolled back) for read-only
-   * policies, committed otherwise; statement, lock and idle-in-transaction timeouts; search_path public.
+   * Runs `work` (one TransactionStatement) in a transaction with the policy's limits: READ ONLY (rolled back)
+   * for read-only policies, committed otherwise; statement, lock and idle-in-transaction timeouts;
+   * search_path public. One round trip; a statement the server refuses costs a second (ROLLBACK). A
+   * connection that is not idle outside a transaction afterwards, or failed otherwise, is discarded.
    */
-  private async transaction<T>(options: RunOptions, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  private async transaction<T>(options: RunOptions, work: (client: pg.PoolClient, frame: Frame) => Promise<T>): Promise<T> {
     const client = await this.connect();
-    let broken: Error | undefined;
+    let discard: Error | boolean = false;
     try {
-      const ms = Math.max(1, Math.trunc(options.timeoutMs));
-      // Our own text: integers computed here, the search path a constant. One round trip.
-      await client.query(`BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}; SET LOCAL statement_timeout = ${ms}; ` +
-        `SET LOCAL lock_timeout = ${ms}; SET LOCAL idle_in_transaction_session_timeout = ${ms + 5_000}; ` +
-        `SET LOCAL search_path = ${postgresDefaultSchema}`);
-      let result: T;
-      try {
-        result = await work(client);
-      } catch (err) {
-        await client.query('ROLLBACK').catch((e: unknown) => {
-          broken = e as Error;
-        });
-        throw translate(err);
-      }
-      await client.query(options.readOnly ? 'ROLLBACK' : 'COMMIT');
+      const result = await work(client, frameOf(options));
+      if (client.getTransactionStatus() !== 'I') discard = true;
       return result;
     } catch (err) {
       const translated = translate(err);
-      // A statement's error leaves the connection usable; anything else discards it.
-      if (!(translated instanceof DatabaseError || translated instanceof StatementTimeout)) broken ??= err as Error;
+      if (translated instanceof DatabaseError || translated instanceof StatementTimeout) {
+        // The server skipped the rest of the pipeline: the transaction is still open, failed.
+        await client.query('ROLLBACK').catch((e: unknown) => {
+          discard = e as Error;
+        });
+        if (client.getTransactionStatus() !== 'I') discard ||= true;
+      } else {
+        discard = err as Error;
+      }
       throw translated;
     } finally {
-      client.release(broken);
+      client.release(discard);
     }
   }
 
@@ -220,22 +262,43 @@ export class PostgresPool {
     try {
       return await this.pool.connect();
     } catch (err) {
-      throw new DatabaseUnavailable(`Cannot connect to PostgreSQL at ${this.target.host}:${this.target.port} as ${this.target.user}: ${(err as Error).message}`);
+      const message = `Cannot connect to PostgreSQL at ${this.target.host}:${this.target.port} as ${this.target.user}: ${(err as Error).message}`;
+      // invalid_authorization_specification, invalid_password: the Secret may have changed since it was read.
+      const code = (err as { code?: unknown }).code;
+      throw code === '28P01' || code === '28000' ? new CredentialsRejected(message) : new DatabaseUnavailable(message);
     }
   }
+}
+
+/** The frame of a statement: our own text, with integers computed here and the search path a constant. */
+function frameOf(options: RunOptions): Frame {
+  const ms = Math.max(1, Math.trunc(options.timeoutMs));
+  return {
+    before: [
+      `BEGIN ${options.readOnly ? 'READ ONLY' : 'READ WRITE'}`,
+      `SET LOCAL statement_timeout = ${ms}`,
+      `SET LOCAL lock_timeout = ${ms}`,
+      `SET LOCAL idle_in_transaction_session_timeout = ${ms + 5_000}`,
+      `SET LOCAL search_path = ${postgresDefaultSchema}`,
+    ],
+    after: options.readOnly ? 'ROLLBACK' : 'COMMIT',
+  };
 }
 
 function columnsOf(fields: FieldDef[]): Column[] {
   return fields.map((f) => ({ name: f.name, type: typeNames[f.dataTypeID] ?? `oid:${f.dataTypeID}` }));
 }
 
-/** The database's own message, typed: timeouts apart, connection failures as 502. */
+/**
+ * The database's own message, typed: timeouts apart, connection failures (classes 08 and 28, and 57P: the
+ * server ended the session, e.g. the operator retiring a rotated user) as 502.
+ */
 function translate(err: unknown): Error {
   if (err instanceof DatabaseError || err instanceof StatementTimeout || err instanceof DatabaseUnavailable) return err;
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);
   if (e.code === '57014') return new StatementTimeout(`The statement was cancelled after the policy's statementTimeout: ${message}`);
-  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && !e.code.startsWith('08') && !e.code.startsWith('28')) {
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && !/^(08|28|57P)/.test(e.code)) {
     return new DatabaseError(message, e.code);
   }
   return new DatabaseUnavailable(`PostgreSQL connection failed: ${message}`);

@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../../test/support/kube.js';
 import { createShop, type EngineName, type ShopDatabase } from '../../../test/support/shop-db.js';
-import { DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
+import { CredentialsRejected, DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
 import { QueryRunner } from './index.js';
 import type { Column, Target, Value } from './types.js';
@@ -16,13 +17,17 @@ describe.each(['postgres', 'mysql'] as const)('QueryRunner (%s)', (engine: Engin
   let runner: QueryRunner;
   let target: Target;
   let writer: Target;
+  let base: Omit<Target, 'owner' | 'user'>;
+  let user: string;
+  /** MySQL 8 and MariaDB name the session's limits differently. */
+  let mariadb = false;
   const password = `pw-${randomBytes(16).toString('hex')}`;
   const options = { rowLimit: 10, timeoutMs: 5_000, readOnly: true };
   const t = (name: string): string => (engine === 'postgres' ? `public.${name}` : name);
 
   beforeAll(async () => {
     db = await createShop(engine);
-    const user = `ro_${randomBytes(4).toString('hex')}`;
+    user = `ro_${randomBytes(4).toString('hex')}`;
     const rw = `${user}_w`;
     if (engine === 'postgres') {
       for (const u of [user, rw]) {
@@ -41,7 +46,8 @@ describe.each(['postgres', 'mysql'] as const)('QueryRunner (%s)', (engine: Engin
       await db.superQuery(`GRANT SELECT (id, full_name) ON ${db.database}.users TO '${user}'@'%'`);
       await db.superQuery(`GRANT UPDATE ON ${db.database}.orders TO '${rw}'@'%'`);
     }
-    const base = { engine, host: db.host, port: db.port, database: db.database, password, tls: { mode: 'verify-full' as const, ca: db.ca }, maxConnections: 3 };
+    base = { engine, host: db.host, port: db.port, database: db.database, password, tls: { mode: 'verify-full' as const, ca: db.ca }, maxConnections: 3 };
+    if (engine === 'mysql') mariadb = String(Object.values((await db.superQuery('SELECT VERSION() AS v'))[0] ?? {})[0]).includes('MariaDB');
     target = { ...base, owner: `test/${user}`, user };
     writer = { ...base, owner: `test/${rw}`, user: rw };
     runner = new QueryRunner({ poolMax: 5, idleMs: 10_000, queueMax: 10, queueTimeoutMs: 5_000 });
@@ -123,10 +129,83 @@ describe.each(['postgres', 'mysql'] as const)('QueryRunner (%s)', (engine: Engin
     expect(columns.filter((c) => c.table === 'users').map((c) => c.column).sort()).toEqual(['full_name', 'id']);
   });
 
-  it('reports a wrong password as the database being unavailable, without the password', async () => {
+  it('reports a wrong password as refused credentials (the database being unavailable), without the password', async () => {
     const wrong = { ...target, owner: 'test/wrong', password: `wrong-${password}` };
     const err = await runner.run(wrong, 'SELECT 1', options).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CredentialsRejected);
     expect(err).toBeInstanceOf(DatabaseUnavailable);
     expect(secrets.scrub((err as Error).message)).not.toContain(password);
+  });
+
+  it('keeps the policy\'s limits on a pooled connection whatever a statement did to the session', async () => {
+    // One connection, so each statement meets the session the previous one left; the guard is not involved.
+    const single: Target = { ...writer, owner: `${writer.owner}/single`, maxConnections: 1 };
+    const limits = engine === 'postgres'
+      ? "SELECT current_setting('transaction_read_only'), current_setting('statement_timeout'), current_setting('search_path'), pg_backend_pid()"
+      : `SELECT @@session.${mariadb ? 'tx_read_only' : 'transaction_read_only'}, @@session.sql_select_limit, ` +
+        `@@session.${mariadb ? 'max_statement_time' : 'max_execution_time'}, @@session.autocommit, CONNECTION_ID()`;
+    const expected = engine === 'postgres' ? ['on', '5s', 'public'] : ['1', '11', mariadb ? '5' : '5000', '1'];
+    const session = async (): Promise<{ limits: string[]; connection: string }> => {
+      const row = ((await runner.run(single, limits, options)).rows[0] ?? []) as Array<string | number>;
+      return { limits: row.slice(0, -1).map((v) => String(Number(v) || v)), connection: String(row.at(-1)) };
+    };
+    const flips = engine === 'postgres'
+      ? ["SELECT set_config('default_transaction_read_only', 'off', false)", "SELECT set_config('statement_timeout', '0', false)",
+        "SELECT set_config('search_path', 'pg_catalog', false)", 'SET SESSION CHARACTERISTICS AS TRANSACTION READ WRITE',
+        'SET statement_timeout = 0', 'RESET ALL', 'COMMIT', 'BEGIN READ WRITE', 'SAVEPOINT s']
+      : ['SET SESSION TRANSACTION READ WRITE', `SET SESSION ${mariadb ? 'tx_read_only' : 'transaction_read_only'} = 0`,
+        `SET SESSION ${mariadb ? 'max_statement_time' : 'max_execution_time'} = 0`, 'SET SESSION sql_select_limit = DEFAULT',
+        'SET autocommit = 0', 'START TRANSACTION READ WRITE', 'SET SESSION session_track_state_change = OFF'];
+    let before = await session();
+    expect(before.limits).toEqual(expected);
+    for (const sql of flips) {
+      await runner.run(single, sql, options).catch(() => undefined);
+      const after = await session();
+      expect(after.limits, sql).toEqual(expected);
+      // PostgreSQL undoes it with the transaction's ROLLBACK; MySQL ends a connection whose session changed.
+      if (engine === 'mysql') expect(after.connection, sql).not.toBe(before.connection);
+      before = after;
+    }
+    // A read-write policy's statement that changes the session ends the connection too.
+    if (engine === 'mysql') {
+      await runner.run(single, `SET SESSION ${mariadb ? 'max_statement_time' : 'max_execution_time'} = 0`, { ...options, readOnly: false });
+      expect((await session()).connection).not.toBe(before.connection);
+    }
+    await expect(runner.run(single, `UPDATE ${t('orders')} SET total = total WHERE id = 1`, options)).rejects.toThrow(/read-only|READ ONLY/i);
+    const slow = `SELECT count(*) FROM ${t('orders')} a, ${t('orders')} b, ${t('orders')} c`;
+    await expect(runner.run(single, slow, { ...options, timeoutMs: 300 })).rejects.toBeInstanceOf(StatementTimeout);
+    expect((await runner.run(single, `SELECT id FROM ${t('orders')} ORDER BY id`, options))).toMatchObject({ rowCount: 10, truncated: true });
+  });
+
+  it('moves to new credentials at once and closes the previous pool as soon as its running query ends', async () => {
+    const rotating = `${user}_rot`;
+    const [first, second] = [`pw1-${randomBytes(16).toString('hex')}`, `pw2-${randomBytes(16).toString('hex')}`];
+    if (engine === 'postgres') {
+      await db.superQuery(`CREATE ROLE ${rotating} LOGIN PASSWORD '${first}'`);
+      await db.superQuery(`GRANT CONNECT ON DATABASE ${db.database} TO ${rotating}`);
+    } else {
+      await db.superQuery(`CREATE USER '${rotating}'@'%' IDENTIFIED BY '${first}' REQUIRE SSL`);
+      await db.superQuery(`GRANT SELECT ON ${db.database}.products TO '${rotating}'@'%'`);
+    }
+    const sessions = async (): Promise<string[]> => (engine === 'postgres'
+      ? await db.superQuery<{ id: number }>('SELECT pid AS id FROM pg_stat_activity WHERE usename = $1', [rotating])
+      : await db.superQuery<{ id: number }>('SELECT ID AS id FROM information_schema.PROCESSLIST WHERE USER = ?', [rotating])).map((r) => String(r.id));
+    const old: Target = { ...base, owner: 'test/rotating', user: rotating, password: first, version: '1' };
+    const connectionId = engine === 'postgres' ? 'pg_backend_pid()' : 'CONNECTION_ID()';
+    const running = runner.run(old, `SELECT ${connectionId}, ${engine === 'postgres' ? 'pg_sleep(1)' : 'SLEEP(1)'}`, options);
+    await eventually('the first query to run', async () => (await sessions()).length === 1, 5_000);
+    // An in-place rotation: the old password stops working at once.
+    await db.superQuery(engine === 'postgres' ? `ALTER ROLE ${rotating} PASSWORD '${second}'` : `ALTER USER '${rotating}'@'%' IDENTIFIED BY '${second}'`);
+    const idOf = (result: { rows: Value[][] }): string => {
+      const id = result.rows[0]?.[0];
+      return typeof id === 'number' || typeof id === 'string' ? String(id) : 'none';
+    };
+    const now = idOf(await runner.run({ ...old, password: second, version: '2' }, `SELECT ${connectionId}`, options));
+    const before = idOf(await running);
+    expect(now).not.toBe(before);
+    await eventually('the previous pool to close', async () => !(await sessions()).includes(before), 5_000);
+    expect(await sessions()).toEqual([now]);
+    // A new pool with the old password is refused as such (the query service then reads the Secret again).
+    await expect(runner.run({ ...old, owner: 'test/rotating-old' }, 'SELECT 1', options)).rejects.toBeInstanceOf(CredentialsRejected);
   });
 });

@@ -9,10 +9,12 @@ export interface TlsSettings {
   serverName?: string;
 }
 
-/** Where and as whom a policy's console queries run: built from the policy's Secret at query time. */
+/** Where and as whom a policy's console queries run: built from the policy's Secret (kube/credentials.ts). */
 export interface Target {
   /** The policy (namespace/name): a new target for the same policy closes the previous pool. */
   owner: string;
+  /** The credentials Secret's resourceVersion the target was built from (not secret; for retries and logs). */
+  version?: string;
   engine: Engine;
   host: string;
   port: number;
@@ -29,7 +31,7 @@ export interface RunOptions {
   rowLimit: number;
   /** The statement's time limit, enforced by the server. */
   timeoutMs: number;
-  /** Read-only policies: a READ ONLY transaction, always rolled back. Otherwise committed. */
+  /** Read-only policies: a READ ONLY transaction (PostgreSQL; rolled back) or session (MySQL). Otherwise read-write, committed. */
   readOnly: boolean;
 }
 
