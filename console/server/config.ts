@@ -28,6 +28,7 @@ const schema = z.object({
   OPENAI_MAX_RETRIES: int(0, 10).default(2),
   DBWARDEN_CONSOLE_STATIC_DIR: optional,
   DBWARDEN_CONSOLE_CACHE_TTL: duration(0, 300_000).default(10_000),
+  DBWARDEN_CONSOLE_CREDENTIALS_TTL: duration(0, 60_000).default(5_000),
   DBWARDEN_CONSOLE_MAX_SQL_LENGTH: int(100, 1_000_000).default(20_000),
   DBWARDEN_CONSOLE_POOL_MAX: int(1, 100).default(5),
   DBWARDEN_CONSOLE_POOL_IDLE: duration(1000, 3_600_000).default(60_000),
@@ -44,6 +45,8 @@ export interface ConsoleConfig {
   ai: { apiKey?: string; baseURL?: string; model: string; timeoutMs: number; maxRetries: number };
   staticDir: string;
   cacheTtlMs: number;
+  /** How long credentials read from a policy's Secret are reused before the Secret is read again. */
+  credentialsTtlMs: number;
   maxSqlLength: number;
   pool: { max: number; idleMs: number; queueMax: number; queueTimeoutMs: number };
   conversationTtlMs: number;
@@ -78,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConsoleConfig {
     },
     staticDir: c.DBWARDEN_CONSOLE_STATIC_DIR ?? defaultStaticDir,
     cacheTtlMs: c.DBWARDEN_CONSOLE_CACHE_TTL,
+    credentialsTtlMs: c.DBWARDEN_CONSOLE_CREDENTIALS_TTL,
     maxSqlLength: c.DBWARDEN_CONSOLE_MAX_SQL_LENGTH,
     pool: {
       max: c.DBWARDEN_CONSOLE_POOL_MAX,

@@ -32,6 +32,12 @@ export class ConsoleMetrics {
     labelNames: ['rule', 'source'] as const,
     registers: [this.registry],
   });
+  readonly secretReads = new Counter({
+    name: 'dbwarden_console_secret_reads_total',
+    help: 'Reads of policies\' credentials Secrets, by reason: expired (first use, or older than DBWARDEN_CONSOLE_CREDENTIALS_TTL) or rejected (the database refused the credentials held).',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
   readonly aiRequests = new Counter({
     name: 'dbwarden_console_ai_requests_total',
     help: 'Calls to the model, by outcome (ok, error).',

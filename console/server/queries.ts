@@ -1,11 +1,13 @@
+import type { Logger } from 'pino';
 import type { AuditLog, QuerySource } from './audit.js';
 import type { AccessReviewer } from './auth/access.js';
 import type { Identity } from './auth/identity.js';
-import { ApiError, ConfirmationRequired, Forbidden, GuardRejected } from './errors.js';
+import { ApiError, ConfirmationRequired, CredentialsRejected, Forbidden, GuardRejected } from './errors.js';
 import { guard, type Accepted } from './guard/index.js';
 import type { KubeCatalog } from './kube/catalog.js';
+import type { CredentialCache } from './kube/credentials.js';
 import { resolvePolicy, type ResolvedPolicy } from './policies/resolve.js';
-import type { QueryResult, QueryRunner, RowSink, StreamSummary } from './runner/index.js';
+import type { QueryResult, QueryRunner, RowSink, StreamSummary, Target } from './runner/index.js';
 import { describeSchema, type SchemaDescription } from './schema/describe.js';
 
 export interface QueryResponse extends QueryResult {
@@ -24,16 +26,19 @@ export interface QueryContext {
 
 export interface QueryServiceDeps {
   catalog: KubeCatalog;
+  credentials: CredentialCache;
   reviewer: AccessReviewer;
   runner: QueryRunner;
   audit: AuditLog;
   maxSqlLength: number;
+  log?: Logger;
 }
 
 /**
  * The one path every query takes, typed or written by the model: RBAC (SubjectAccessReview), the policy
- * (console enabled, provisioned), the guard, the policy's credentials read from its Secret now, the runner
- * with the policy's limits, and one audit record whatever happens.
+ * (console enabled, provisioned), the guard, the policy's credentials from its Secret (read within the
+ * credentials TTL, and again when the database refuses them), the runner with the policy's limits, and one
+ * audit record whatever happens.
  */
 export class QueryService {
   constructor(private readonly deps: QueryServiceDeps) {}
@@ -44,18 +49,18 @@ export class QueryService {
       throw new Forbidden(`${who.username} may not query AccessPolicy ${namespace}/${name}: RBAC must grant the verb "query" on ` +
         'accesspolicies.dbwarden.io for it (for example with the ClusterRole dbwarden-console-user in a RoleBinding).');
     }
-    return resolvePolicy(this.deps.catalog, namespace, name);
+    return resolvePolicy(this.deps.catalog, this.deps.credentials, namespace, name);
   }
 
   async schema(resolved: ResolvedPolicy): Promise<SchemaDescription> {
-    return describeSchema(this.deps.runner, resolved, await resolved.target());
+    return this.withTarget(resolved, (target) => describeSchema(this.deps.runner, resolved, target));
   }
 
   async execute(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext): Promise<QueryResponse> {
     const started = performance.now();
     const accepted = this.check(resolved, sql, confirm, ctx, started);
     try {
-      const result = await this.deps.runner.run(await resolved.target(), accepted.sql, resolved.run);
+      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, accepted.sql, resolved.run));
       const durationMs = elapsed(started);
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: result.rowCount, truncated: result.truncated });
       return { ...result, durationMs };
@@ -73,12 +78,31 @@ export class QueryService {
     const started = performance.now();
     const accepted = this.check(resolved, sql, confirm, ctx, started);
     try {
-      const summary = await this.deps.runner.stream(await resolved.target(), accepted.sql, resolved.run, sink);
+      const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, resolved.run, sink));
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: summary.rowCount, truncated: summary.truncated });
       return { ...summary, durationMs: elapsed(started) };
     } catch (err) {
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', ...failure(err) });
       throw err;
+    }
+  }
+
+  /**
+   * Runs `work` with the policy's credentials. When the database refuses them while connecting (nothing
+   * has run yet: typically a rotation not seen yet), the Secret is read again, once, and if it changed
+   * `work` runs once more with what it holds now.
+   */
+  private async withTarget<T>(resolved: ResolvedPolicy, work: (target: Target) => Promise<T>): Promise<T> {
+    const target = await resolved.target();
+    try {
+      return await work(target);
+    } catch (err) {
+      if (!(err instanceof CredentialsRejected)) throw err;
+      const fresh = await resolved.target({ rejected: target });
+      if (fresh.version === target.version) throw err;
+      this.deps.log?.info({ policy: resolved.key, refusedVersion: target.version, version: fresh.version },
+        'the database refused the policy\'s credentials; retrying with the Secret read again');
+      return work(fresh);
     }
   }
 

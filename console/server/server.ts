@@ -11,6 +11,7 @@ import { AccessReviewer } from './auth/access.js';
 import { Authenticator } from './auth/identity.js';
 import type { ConsoleConfig } from './config.js';
 import { KubeCatalog } from './kube/catalog.js';
+import { CredentialCache } from './kube/credentials.js';
 import { reuseConnections } from '@dbwarden/crds/client';
 import { ConsoleMetrics } from './metrics.js';
 import { QueryService } from './queries.js';
@@ -41,11 +42,12 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const kubeConfig = reuseConnections(options.kubeConfig);
   const metrics = new ConsoleMetrics();
   const catalog = new KubeCatalog(kubeConfig, config.cacheTtlMs);
+  const credentials = new CredentialCache(catalog, config.credentialsTtlMs, metrics);
   const reviewer = new AccessReviewer(kubeConfig.makeApiClient(AuthorizationV1Api), config.cacheTtlMs);
   const authenticator = new Authenticator(kubeConfig.makeApiClient(AuthenticationV1Api), config.cacheTtlMs);
   const runner = new QueryRunner({ poolMax: config.pool.max, idleMs: config.pool.idleMs, queueMax: config.pool.queueMax, queueTimeoutMs: config.pool.queueTimeoutMs }, log);
   const audit = new AuditLog(log.child({ component: 'audit' }), metrics);
-  const queries = new QueryService({ catalog, reviewer, runner, audit, maxSqlLength: config.maxSqlLength });
+  const queries = new QueryService({ catalog, credentials, reviewer, runner, audit, maxSqlLength: config.maxSqlLength, log });
   const model = options.model ?? (config.ai.apiKey
     ? new OpenAIModel({ apiKey: config.ai.apiKey, model: config.ai.model, timeoutMs: config.ai.timeoutMs, maxRetries: config.ai.maxRetries, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) })
     : undefined);

@@ -17,6 +17,7 @@ import { mysqlValueOptions } from '../../console/server/runner/mysql.js';
 import { postgresTypes } from '../../console/server/runner/postgres.js';
 import type { Target } from '../../console/server/runner/types.js';
 import { answer } from '../fake-openai/server.js';
+import { eventually } from '../support/kube.js';
 import type { EngineName } from '../support/shop-db.js';
 import { allPasswords, startHarness, type ConsoleHarness } from './console-harness.js';
 
@@ -73,6 +74,8 @@ export function consoleScenario(engine: EngineName): void {
     const console = { enabled: true, rowLimit: 50, statementTimeout: '2s' };
     h = await startHarness({
       engine,
+      // Rotations below are picked up within a second.
+      env: { DBWARDEN_CONSOLE_CREDENTIALS_TTL: '1s' },
       connections: { 'shop-replica': (base) => ({ ...base, readReplica: { host: '127.0.0.1', port: proxy.port } }) },
       policies: {
         readonly: { connectionRef: { name: 'shop' }, access: 'read-only', tables: [{ name: 'products' }, { name: 'orders' }], console },
@@ -453,6 +456,103 @@ export function consoleScenario(engine: EngineName): void {
       const none = await ask('readonly', 'What is the weather?');
       expect(none.body).toMatchObject({ sql: null, result: null, error: null, explanation: 'There is no table about weather.' });
     });
+  });
+
+  describe(`${engine}: credentials and rotation`, () => {
+    const count = `SELECT count(*) AS n FROM ${q('products')}`;
+    /** The console's sessions in the database as these users (PostgreSQL: by application_name). */
+    const consoleSessions = async (users: string[]): Promise<Array<{ user: string; id: string }>> => {
+      const rows = engine === 'postgres'
+        ? await h.db.superQuery<{ u: string; id: number }>("SELECT usename AS u, pid AS id FROM pg_stat_activity WHERE application_name = 'dbwarden-console' AND usename = ANY($1)", [users])
+        : await h.db.superQuery<{ u: string; id: number }>(`SELECT USER AS u, ID AS id FROM information_schema.PROCESSLIST WHERE USER IN (${users.map(() => '?').join(', ')})`, users);
+      return rows.map((r) => ({ user: r.u, id: String(r.id) }));
+    };
+    const secretReads = async (): Promise<number> =>
+      Number(/dbwarden_console_secret_reads_total\{reason="expired"\} (\d+)/.exec((await h.api().get<string>('/metrics')).text)?.[1] ?? 0);
+    /** `clients` clients querying the policy without pause until the returned function is called; it returns their answers. */
+    const load = (policy: string, clients: number): (() => Promise<{ ok: number; failed: string[] }>) => {
+      let stop = false;
+      const answers = { ok: 0, failed: [] as string[] };
+      const running = Array.from({ length: clients }, async () => {
+        while (!stop) {
+          const res = await query(policy, count);
+          if (res.status === 200) answers.ok++;
+          else answers.failed.push(`${res.status} ${res.text}`);
+        }
+      });
+      return async () => {
+        stop = true;
+        await Promise.all(running);
+        return answers;
+      };
+    };
+    const rotate = async (policy: string, value: string, before: Record<string, string>): Promise<Record<string, string>> => {
+      await h.resources.patch('accesspolicies', policy, { metadata: { annotations: { 'dbwarden.io/rotate': value } } });
+      return eventually(`rotation ${value} of ${policy}`, async () => {
+        const secret = await h.secretOf(policy);
+        return secret.password !== before.password && secret;
+      }, 60_000);
+    };
+
+    it('reads the Secret about once per TTL, keeps answering through an alternating rotation, and leaves the previous user within the TTL', async () => {
+      await h.resources.policy('rotating', {
+        connectionRef: { name: 'shop' }, tables: [{ name: 'products' }], console: { enabled: true },
+        rotation: { strategy: 'alternating', gracePeriod: '20s' },
+      });
+      await h.resources.waitReady('accesspolicies', 'rotating', 'True', undefined, 90_000);
+      const before = await h.secretOf('rotating');
+      const readsBefore = await secretReads();
+      const started = Date.now();
+      const stop = load('rotating', 3);
+      let answers: { ok: number; failed: string[] };
+      try {
+        await eventually('the console to connect as the first user', async () => (await consoleSessions([before.username!])).length > 0, 15_000);
+        const after = await rotate('rotating', 'e2e-alternating', before);
+        expect(after.username).not.toBe(before.username);
+        // Well before the grace period ends (when the operator would end the previous user's sessions).
+        const rotated = Date.now();
+        await eventually('the console to hold sessions of the new user only', async () => {
+          const sessions = await consoleSessions([before.username!, after.username!]);
+          return sessions.length > 0 && sessions.every((s) => s.user === after.username);
+        }, 15_000);
+        expect(Date.now() - rotated).toBeLessThan(15_000);
+      } finally {
+        answers = await stop();
+      }
+      const seconds = (Date.now() - started) / 1000;
+      expect(answers.failed).toEqual([]);
+      expect(answers.ok).toBeGreaterThan(20);
+      // One read per TTL (1s here), whatever the number of queries.
+      expect(await secretReads() - readsBefore).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    }, 180_000);
+
+    it('keeps answering through an in-place rotation, and reconnects with the new password within the TTL', async () => {
+      await h.resources.policy('rotating-in-place', {
+        connectionRef: { name: 'shop' }, tables: [{ name: 'products' }], console: { enabled: true },
+        rotation: { strategy: 'in-place' },
+      });
+      await h.resources.waitReady('accesspolicies', 'rotating-in-place', 'True', undefined, 90_000);
+      const before = await h.secretOf('rotating-in-place');
+      const stop = load('rotating-in-place', 1);
+      let answers: { ok: number; failed: string[] };
+      try {
+        const first = await eventually('the console to connect', async () => {
+          const sessions = await consoleSessions([before.username!]);
+          return sessions.length > 0 && sessions;
+        }, 15_000);
+        const after = await rotate('rotating-in-place', 'e2e-in-place', before);
+        expect(after.username).toBe(before.username);
+        // The old sessions still work (PostgreSQL and MariaDB keep them): the console closes them itself.
+        await eventually('the console to replace its sessions', async () => {
+          const sessions = await consoleSessions([before.username!]);
+          return sessions.length > 0 && !sessions.some((s) => first.some((f) => f.id === s.id));
+        }, 15_000);
+      } finally {
+        answers = await stop();
+      }
+      expect(answers.failed).toEqual([]);
+      expect(answers.ok).toBeGreaterThan(5);
+    }, 180_000);
   });
 
   describe(`${engine}: audit`, () => {

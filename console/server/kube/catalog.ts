@@ -10,9 +10,16 @@ function unavailable(what: string, err: unknown): KubernetesUnavailable {
   return new KubernetesUnavailable(`Could not read ${what} from the Kubernetes API (${kubeFailure(err)}).`);
 }
 
+/** A Secret as the console reads it: the decoded data and the version it was read at. */
+export interface SecretData {
+  resourceVersion: string;
+  data: Record<string, string>;
+}
+
 /**
  * What the console reads from the API server, with its own least-privilege identity: AccessPolicies and
- * DatabaseConnections (get, list) and the Secrets they name (get only, at query time, never cached).
+ * DatabaseConnections (get, list) and the Secrets they name (get only, by name, when a query needs them;
+ * kube/credentials.ts keeps the few fields a query needs for a few seconds).
  * A policy or connection read for a query is reused for `cacheTtlMs`, like the authorization answers.
  */
 export class KubeCatalog {
@@ -52,11 +59,14 @@ export class KubeCatalog {
     return this.get<DatabaseConnection>(databaseConnections.plural, namespace, name);
   }
 
-  /** A Secret's decoded data, or undefined when it does not exist. */
-  async readSecret(namespace: string, name: string): Promise<Record<string, string> | undefined> {
+  /** A Secret's decoded data and resourceVersion, or undefined when it does not exist. Never cached here. */
+  async readSecret(namespace: string, name: string): Promise<SecretData | undefined> {
     try {
       const secret = await this.core.readNamespacedSecret({ namespace, name });
-      return Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+      return {
+        resourceVersion: secret.metadata?.resourceVersion ?? '',
+        data: Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+      };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw unavailable(`Secret ${namespace}/${name}`, err);

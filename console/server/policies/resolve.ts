@@ -4,6 +4,7 @@ import { parseDuration } from '../duration.js';
 import { ConsoleDisabled, NotFound, PolicyNotReady } from '../errors.js';
 import type { Dialect, GuardPolicy } from '../guard/index.js';
 import type { KubeCatalog } from '../kube/catalog.js';
+import type { CredentialCache } from '../kube/credentials.js';
 import type { Engine, RunOptions, Target, TlsMode } from '../runner/index.js';
 
 export const defaultRowLimit = 1000;
@@ -25,8 +26,11 @@ export interface ResolvedPolicy {
   run: RunOptions;
   /** Queries go to the connection's read replica. */
   replica: boolean;
-  /** Reads the policy's Secret now and says where and as whom to connect. */
-  target(): Promise<Target>;
+  /**
+   * Where and as whom to connect, from the policy's Secret (as read within the credentials TTL).
+   * `rejected`: the database refused this target's credentials, so the Secret is read again.
+   */
+  target(options?: { rejected?: Target }): Promise<Target>;
 }
 
 const tlsModes: readonly TlsMode[] = ['disable', 'require', 'verify-ca', 'verify-full'];
@@ -35,7 +39,7 @@ const tlsModes: readonly TlsMode[] = ['disable', 'require', 'verify-ca', 'verify
  * Loads a policy the caller has already been authorised for and checks that the console may use it:
  * `spec.console.enabled` must be true (403 console_disabled), and the operator must have provisioned it.
  */
-export async function resolvePolicy(catalog: KubeCatalog, namespace: string, name: string): Promise<ResolvedPolicy> {
+export async function resolvePolicy(catalog: KubeCatalog, credentials: CredentialCache, namespace: string, name: string): Promise<ResolvedPolicy> {
   const policy = await catalog.getPolicy(namespace, name);
   if (!policy) throw new NotFound(`AccessPolicy ${namespace}/${name} not found.`);
   const consoleSpec = policy.spec.console ?? {};
@@ -61,18 +65,20 @@ export async function resolvePolicy(catalog: KubeCatalog, namespace: string, nam
   const key = `${namespace}/${name}`;
   return {
     namespace, name, key, policy, connection, engine, dialect: engine, guard, run, replica,
-    async target(): Promise<Target> {
+    async target(options: { rejected?: Target } = {}): Promise<Target> {
       const secretName = policy.status?.secretName;
       if (!secretName) throw new PolicyNotReady(`AccessPolicy ${key} has no credentials yet (status.secretName is empty); wait until it is Ready.`);
-      const secret = await catalog.readSecret(namespace, secretName);
-      if (!secret) throw new PolicyNotReady(`The credentials Secret ${namespace}/${secretName} of AccessPolicy ${key} does not exist (yet).`);
-      const missing = ['username', 'password', 'host', 'port', 'database'].filter((k) => !secret[k]);
+      const read = await credentials.get(namespace, secretName, options.rejected?.version);
+      if (!read) throw new PolicyNotReady(`The credentials Secret ${namespace}/${secretName} of AccessPolicy ${key} does not exist (yet).`);
+      const secret = read.fields;
+      const missing = (['username', 'password', 'host', 'port', 'database'] as const).filter((k) => !secret[k]);
       if (missing.length > 0) throw new PolicyNotReady(`The credentials Secret ${namespace}/${secretName} lacks ${missing.join(', ')}.`);
       const mode = tlsModes.find((m) => m === (secret.sslmode ?? connection.spec.tls?.mode ?? 'verify-full')) ?? 'verify-full';
       const primaryPort = Number(secret.port) || connection.spec.port || defaultPorts[engine];
       const serverName = connection.spec.tls?.serverName;
       return {
         owner: key,
+        version: read.version,
         engine,
         host: replicaSpec && replica ? replicaSpec.host : secret.host!,
         port: replicaSpec && replica ? (replicaSpec.port ?? primaryPort) : primaryPort,
