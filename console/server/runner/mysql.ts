@@ -23,8 +23,8 @@ const unavailableCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EN
   'ER_TOO_MANY_USER_CONNECTIONS', 'ER_USER_LIMIT_REACHED']);
 /** MySQL 8 ER_QUERY_TIMEOUT (max_execution_time), MariaDB ER_STATEMENT_TIMEOUT (max_statement_time). */
 const timeoutErrnos = new Set([3024, 1969]);
-/** Status flags of an OK packet that say a statement changed the session: SERVER_STATUS_IN_TRANS, SERVER_SESSION_STATE_CHANGED. */
-const sessionChanged = 0x0001 | 0x4000;
+/** Status flag of an OK packet that says a statement changed the session: SERVER_SESSION_STATE_CHANGED. */
+const sessionChanged = 0x4000;
 /** The limits each open connection's session holds (see MysqlPool.limit). */
 const sessionLimits = new WeakMap<PoolConnection, string>();
 
@@ -60,19 +60,21 @@ export class MysqlPool {
   }
 
   /**
-   * Runs one statement, alone and autocommitted, in a session holding the policy's limits: READ ONLY
-   * transactions for read-only policies, max_statement_time (MariaDB) or max_execution_time (MySQL), lock
-   * waits bounded, and sql_select_limit as a server-side row cap; rows past the cap end the connection. The
-   * limits are set once per connection (see `limit`), so the common case is one round trip. A statement
-   * that changes the session (the server reports it: session state changed, a transaction left open), or
-   * any answer but rows on a read-only policy, ends the connection too.
+   * Runs one statement in its own transaction — `START TRANSACTION READ ONLY` and ROLLBACK for read-only
+   * policies, READ WRITE and COMMIT otherwise — in a session holding the policy's limits:
+   * max_statement_time (MariaDB) or max_execution_time (MySQL), lock waits bounded, sql_select_limit as a
+   * server-side row cap, and READ ONLY as the session's default too. The limits are set once per connection
+   * (see `limit`), so the common case is three round trips. A statement that changes the session (the server
+   * reports it), or any answer but rows on a read-only policy, ends the connection; so do rows past the cap.
    */
   async stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
     const flavour = await this.serverFlavour();
     const conn = await this.connect();
+    const p = conn.promise();
     let destroy = false;
     try {
       await this.limit(conn, flavour, options);
+      await p.query(options.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE');
       const outcome = await new Promise<StreamSummary & { cut: boolean }>((resolve, reject) => {
         let rowCount = 0;
         let affected: number | undefined;
@@ -123,11 +125,16 @@ export class MysqlPool {
           resolve({ rowCount: announced ? rowCount : (affected ?? 0), truncated: false, cut: false });
         });
       });
-      if (outcome.cut) destroy = true; // the server still sends rows; closing the connection ends the statement
+      if (outcome.cut || destroy) {
+        destroy = true; // the server may still send rows; closing the connection also rolls back
+      } else {
+        await p.query(options.readOnly ? 'ROLLBACK' : 'COMMIT');
+      }
       return { rowCount: outcome.rowCount, truncated: outcome.truncated };
     } catch (err) {
       const translated = translate(err);
       if (translated instanceof DatabaseUnavailable) destroy = true;
+      else if (!destroy) await p.query('ROLLBACK').catch(() => (destroy = true));
       throw translated;
     } finally {
       if (destroy) conn.destroy();
