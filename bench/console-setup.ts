@@ -10,8 +10,7 @@
  * pool, queue, log level) with its log written to a file.
  */
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, readFileSync } from 'node:fs';
 import {
   CoreV1Api,
   CustomObjectsApi,
@@ -25,13 +24,8 @@ import { accessPolicies, group, version, type AccessPolicy } from '@dbwarden/crd
 import { loadConfig, type ConsoleConfig } from '../console/server/config.js';
 import { createLogger } from '../console/server/logger.js';
 import { startConsole, type RunningConsole } from '../console/server/server.js';
-import { bundle } from '../hack/build/bundle.js';
-import { health, up } from '../hack/env/environment.js';
-import { envVars } from '../hack/env/envfile.js';
 import { info, step } from '../hack/env/log.js';
-import { repoRoot } from '../hack/env/paths.js';
 import { setupPostgresShop } from '../hack/shop/setup.js';
-import { loadState, type EnvState } from '../hack/env/state.js';
 import { consoleRbacManifests, kubeConfigWithToken } from '../test/e2e/console-harness.js';
 import { postgresAdmin } from '../test/support/databases.js';
 import { required } from '../test/support/env.js';
@@ -47,34 +41,6 @@ const fieldManager = 'dbwarden-bench';
 export const policyName = 'reader';
 
 /** Uses the running local environment, or starts it (`npm run env:up`), and puts its settings in process.env. */
-export async function ensureEnvironment(): Promise<EnvState> {
-  const reused = Object.values(await health(loadState())).every(Boolean);
-  const state = reused ? loadState() : await step('Starting the local environment (npm run env:up)', () => up());
-  Object.assign(process.env, envVars(state));
-  info(`environment: Kubernetes ${state.controlPlane?.version}, ${state.postgres?.version}${reused ? ' (already running)' : ''}`);
-  return state;
-}
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/**
- * Builds dist/operator/main.mjs (what the tests and the image run) as test/setup/global.ts does, when it is
- * missing or older than the operator's or the CRDs' sources; an up-to-date bundle other runs use is left alone.
- */
-export async function ensureOperatorBundle(): Promise<void> {
-  const file = join(repoRoot, 'dist', 'operator', 'main.mjs');
-  const sources = Math.max(newestMtime(join(repoRoot, 'operator', 'src')), newestMtime(join(repoRoot, 'crds', 'src')));
-  if (existsSync(file) && statSync(file).mtimeMs >= sources) return;
-  await step('Building the operator bundle (hack/build/bundle.ts)', () => bundle(['operator'], true));
-}
-
 /**
  * Undo actions, run in the reverse order of registration, each once; a failing one does not stop the rest.
  * Once the teardown has begun (Ctrl-C while something is being made), an action registered late runs at once,

@@ -34,7 +34,9 @@ import { applyCrds } from '../test/support/crds.js';
 import { kubeConfig } from '../test/support/kube.js';
 import { measureGuard, type GuardResult } from './console-guard.js';
 import type { LoadMessage, LoadResult, LoadSettings } from './console-load.js';
-import { ensureEnvironment, ensureOperatorBundle, prefix, removeLeftovers, setUpConsoleBench, Teardown, type ConsoleBench } from './console-setup.js';
+import { prefix, removeLeftovers, setUpConsoleBench, Teardown, type ConsoleBench } from './console-setup.js';
+import { ensureBundle } from './operator-process.js';
+import { ensureEnvironment } from './support.js';
 import { distribution, formatMs, round, type Distribution } from './console-stats.js';
 
 const { values: args } = parseArgs({
@@ -307,7 +309,7 @@ async function main(): Promise<void> {
   info(`  guard: p50 ${guard.all.p50.toFixed(1)} µs, p99 ${guard.all.p99.toFixed(1)} µs per statement`);
 
   const env = await ensureEnvironment();
-  await ensureOperatorBundle();
+  await ensureBundle();
   const kc = kubeConfig();
   await step('Applying the CRDs', () => applyCrds(kc));
   await step('Removing what earlier runs left behind', () => removeLeftovers(kc));

@@ -4,11 +4,12 @@
  * (`npm run build`'s hack/build/bundle.ts) when the sources are newer; or from the TypeScript sources with tsx,
  * as `npm run operator` and the e2e tests run it. Its log goes to a file, with counts of its warnings and errors.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseAllDocuments } from 'yaml';
+import { bundle as buildBundle } from '../hack/build/bundle.js';
 import { repoRoot } from '../hack/env/paths.js';
 import { info } from './support.js';
 
@@ -27,7 +28,7 @@ export interface OperatorProcess {
   stop(): Promise<void>;
 }
 
-const bundle = join(repoRoot, 'dist', 'operator', 'main.mjs');
+const bundleFile = join(repoRoot, 'dist', 'operator', 'main.mjs');
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -38,14 +39,17 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds dist/operator/main.mjs when it is missing or older than the operator's or the CRDs' sources. */
-export function ensureBundle(): string {
+/**
+ * Builds dist/operator/main.mjs (what the tests and the image run, with the project's build) when it is missing
+ * or older than the operator's or the CRDs' sources; an up-to-date bundle other runs use is left alone.
+ */
+export async function ensureBundle(): Promise<string> {
   const sources = Math.max(newestMtime(join(repoRoot, 'operator', 'src')), newestMtime(join(repoRoot, 'crds', 'src')));
-  if (!existsSync(bundle) || statSync(bundle).mtimeMs < sources) {
+  if (!existsSync(bundleFile) || statSync(bundleFile).mtimeMs < sources) {
     info('  building the operator bundle (hack/build/bundle.ts operator, as npm run build does)');
-    execFileSync(join(repoRoot, 'node_modules', '.bin', 'tsx'), [join(repoRoot, 'hack', 'build', 'bundle.ts'), 'operator'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+    await buildBundle(['operator'], true);
   }
-  return bundle;
+  return bundleFile;
 }
 
 interface ContainerEnv { name?: string; value?: string }
@@ -67,7 +71,7 @@ export async function startOperatorProcess(opts: {
   logFile: string;
 }): Promise<OperatorProcess> {
   const entry = opts.build === 'bundle'
-    ? [ensureBundle()]
+    ? [await ensureBundle()]
     : ['--import', 'tsx', join(repoRoot, 'operator', 'src', 'main.ts')];
   const child = spawn(process.execPath, [...entry, `--namespaces=${opts.namespaces.join(',')}`, '--metrics-port=0', '--leader-elect=false', ...opts.args], {
     cwd: repoRoot,
