@@ -19,7 +19,7 @@ export interface AuditEntry {
   verdict: 'allowed' | 'rejected';
   /** The guard rule that refused it. */
   rule?: string;
-  /** `ok`, or the error code (guard_rejected, database_error, statement_timeout, ...). */
+  /** `ok`, `cancelled` (the client went away and the statement was cancelled), or the error code (guard_rejected, database_error, statement_timeout, ...). */
   outcome: string;
   rowCount?: number;
   truncated?: boolean;

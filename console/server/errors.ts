@@ -91,6 +91,16 @@ export class StatementTimeout extends ApiError {
   }
 }
 
+/**
+ * 499 (the client closed the request): the client went away — the console's Cancel aborts its fetch — so
+ * the statement was cancelled in the database too. Nobody reads the answer; the status is for logs.
+ */
+export class QueryCancelled extends ApiError {
+  constructor(message = 'The query was cancelled because the client went away; the database stopped the statement.') {
+    super(499, 'cancelled', message);
+  }
+}
+
 /** 502: the database cannot be reached or refused the policy's credentials. */
 export class DatabaseUnavailable extends ApiError {
   constructor(message: string) {

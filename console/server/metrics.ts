@@ -9,7 +9,7 @@ export class ConsoleMetrics {
   readonly registry = new Registry();
   readonly queries = new Counter({
     name: 'dbwarden_console_queries_total',
-    help: 'Console queries by engine, source (sql, csv, ask) and outcome (ok or the error code).',
+    help: 'Console queries by engine, source (sql, csv, ask) and outcome (ok, cancelled when the client went away, or the error code).',
     labelNames: ['engine', 'source', 'outcome'] as const,
     registers: [this.registry],
   });

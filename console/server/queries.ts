@@ -7,7 +7,7 @@ import { guard, type Accepted } from './guard/index.js';
 import type { KubeCatalog } from './kube/catalog.js';
 import type { CredentialCache } from './kube/credentials.js';
 import { resolvePolicy, type ResolvedPolicy } from './policies/resolve.js';
-import type { QueryResult, QueryRunner, RowSink, StreamSummary, Target } from './runner/index.js';
+import type { QueryResult, QueryRunner, RowSink, RunOptions, StreamSummary, Target } from './runner/index.js';
 import { describeSchema, type SchemaDescription } from './schema/describe.js';
 
 export interface QueryResponse extends QueryResult {
@@ -22,6 +22,8 @@ export interface QueryContext {
   question?: string;
   conversationId?: string;
   attempt?: number;
+  /** Aborted when the client goes away: the statement is cancelled in the database, the outcome `cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface QueryServiceDeps {
@@ -60,7 +62,7 @@ export class QueryService {
     const started = performance.now();
     const accepted = this.check(resolved, sql, confirm, ctx, started);
     try {
-      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, accepted.sql, resolved.run));
+      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, accepted.sql, withSignal(resolved.run, ctx)));
       const durationMs = elapsed(started);
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: result.rowCount, truncated: result.truncated });
       return { ...result, durationMs };
@@ -78,7 +80,7 @@ export class QueryService {
     const started = performance.now();
     const accepted = this.check(resolved, sql, confirm, ctx, started);
     try {
-      const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, resolved.run, sink));
+      const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, withSignal(resolved.run, ctx), sink));
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: summary.rowCount, truncated: summary.truncated });
       return { ...summary, durationMs: elapsed(started) };
     } catch (err) {
@@ -140,6 +142,11 @@ export class QueryService {
       ...outcome,
     });
   }
+}
+
+/** The policy's limits, and the client's signal when there is one. */
+function withSignal(run: RunOptions, ctx: QueryContext): RunOptions {
+  return ctx.signal ? { ...run, signal: ctx.signal } : run;
 }
 
 function failure(err: unknown): { outcome: string; rule?: string; error: string } {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { QueryCancelled } from '../errors.js';
 import { Admission } from './admission.js';
 import { MysqlPool } from './mysql.js';
 import { PostgresPool } from './postgres.js';
@@ -45,11 +46,11 @@ export class QueryRunner {
   }
 
   run(target: Target, sql: string, options: RunOptions): Promise<QueryResult> {
-    return this.with(target, (pool) => pool.run(sql, options));
+    return this.with(target, (pool) => pool.run(sql, options), options.signal);
   }
 
   stream(target: Target, sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
-    return this.with(target, (pool) => pool.stream(sql, options, sink));
+    return this.with(target, (pool) => pool.stream(sql, options, sink), options.signal);
   }
 
   /** The tables and columns the target's user can see. */
@@ -66,11 +67,14 @@ export class QueryRunner {
     await Promise.allSettled(entries.map((e) => e.pool.close()));
   }
 
-  private async with<T>(target: Target, work: (pool: PostgresPool | MysqlPool) => Promise<T>): Promise<T> {
+  private async with<T>(target: Target, work: (pool: PostgresPool | MysqlPool) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    if (signal?.aborted) throw new QueryCancelled();
     const entry = this.entry(target);
     const release = await entry.admission.acquire();
     entry.lastUsed = Date.now();
     try {
+      // The client may have gone away while the query waited for admission: nothing ran yet.
+      if (signal?.aborted) throw new QueryCancelled();
       return await work(entry.pool);
     } finally {
       entry.lastUsed = Date.now();

@@ -1,6 +1,6 @@
 import mysql from 'mysql2';
 import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
-import { CredentialsRejected, DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
+import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
 import { mysqlTransport } from './tls.js';
 import type { Column, ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
@@ -27,6 +27,9 @@ const timeoutErrnos = new Set([3024, 1969]);
 const sessionChanged = 0x4000;
 /** The limits each open connection's session holds (see MysqlPool.limit). */
 const sessionLimits = new WeakMap<PoolConnection, string>();
+
+/** After KILL QUERY, how long the statement may take to stop before its connection is cut. */
+const cancelGraceMs = 5_000;
 
 /** One policy's MySQL/MariaDB connections, as the policy's own user. */
 export class MysqlPool {
@@ -70,8 +73,27 @@ export class MysqlPool {
   async stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
     const flavour = await this.serverFlavour();
     const conn = await this.connect();
+    const { signal } = options;
+    if (signal?.aborted) {
+      conn.release();
+      throw new QueryCancelled();
+    }
     const p = conn.promise();
     let destroy = false;
+    let cancelled = false;
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      cancelled = true;
+      void this.kill(conn.threadId).then((sent) => {
+        if (settled) return;
+        // No KILL reached the server (e.g. max_user_connections), or the statement does not stop: cut the
+        // connection, which ends the query here; the server stops it when it next notices.
+        if (!sent) conn.destroy();
+        else grace = setTimeout(() => conn.destroy(), cancelGraceMs).unref();
+      });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       await this.limit(conn, flavour, options);
       await p.query(options.readOnly ? 'START TRANSACTION READ ONLY' : 'START TRANSACTION READ WRITE');
@@ -125,6 +147,9 @@ export class MysqlPool {
           resolve({ rowCount: announced ? rowCount : (affected ?? 0), truncated: false, cut: false });
         });
       });
+      // A killed statement may still end normally (SLEEP answers 1): a read-only answer nobody will read
+      // is a cancelled query. A read-write one is committed unless the KILL came first (then COMMIT fails).
+      if (cancelled && options.readOnly) throw new QueryCancelled();
       if (outcome.cut || destroy) {
         destroy = true; // the server may still send rows; closing the connection also rolls back
       } else {
@@ -132,13 +157,45 @@ export class MysqlPool {
       }
       return { rowCount: outcome.rowCount, truncated: outcome.truncated };
     } catch (err) {
+      if (cancelled) {
+        // A KILL QUERY may still be on its way: the connection never serves another query; closing it rolls back.
+        destroy = true;
+        throw err instanceof QueryCancelled ? err : new QueryCancelled();
+      }
       const translated = translate(err);
       if (translated instanceof DatabaseUnavailable) destroy = true;
       else if (!destroy) await p.query('ROLLBACK').catch(() => (destroy = true));
       throw translated;
     } finally {
-      if (destroy) conn.destroy();
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      clearTimeout(grace);
+      if (destroy || cancelled) conn.destroy();
       else conn.release();
+    }
+  }
+
+  /**
+   * KILL QUERY for a connection of this pool, from a connection of its own as the same user (users may kill
+   * their own threads), outside the pool, which may be full. Resolves whether the KILL was made; never throws.
+   */
+  private async kill(threadId: number | null): Promise<boolean> {
+    if (typeof threadId !== 'number') return false;
+    const killer = mysql.createConnection({
+      ...mysqlTransport(this.target.tls, this.target.host, this.target.port),
+      user: this.target.user,
+      password: this.target.password,
+      database: this.target.database,
+      connectTimeout: 5_000,
+    });
+    killer.on('error', () => undefined);
+    try {
+      await killer.promise().query(`KILL QUERY ${Math.trunc(threadId)}`);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      killer.destroy();
     }
   }
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import type { Connection as PgConnection, FieldDef, QueryArrayResult } from 'pg';
-import { CredentialsRejected, DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
+import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { postgresDefaultSchema } from '../guard/index.js';
 import { secrets } from '../redact.js';
 import { postgresSsl } from './tls.js';
@@ -19,6 +19,9 @@ const typeNames: Record<number, string> = {
   1184: 'timestamptz', 1186: 'interval', 1266: 'timetz', 1700: 'numeric', 2950: 'uuid', 3802: 'jsonb', 1009: 'text[]',
   1007: 'int4[]', 1016: 'int8[]', 1231: 'numeric[]', 1015: 'varchar[]',
 };
+
+/** After a cancel request, how long the statement may take to stop before its connection is cut. */
+const cancelGraceMs = 5_000;
 
 /** Longest any console statement may run (the CRD caps statementTimeout at 5m); a client-side backstop. */
 const maxStatementMs = 300_000;
@@ -125,16 +128,21 @@ export interface PoolSettings {
 /** One policy's PostgreSQL connections, as the policy's own user. */
 export class PostgresPool {
   private readonly pool: pg.Pool;
+  /** How to reach the server as the policy's user: for the pool, and for a cancel request's own connection. */
+  private readonly connection: pg.ClientConfig;
 
   constructor(private readonly target: Target, settings: PoolSettings) {
     secrets.hold(target.password);
-    this.pool = new pg.Pool({
+    this.connection = {
       host: target.host,
       port: target.port,
       database: target.database,
       user: target.user,
       password: target.password,
       ssl: postgresSsl(target.tls, target.host),
+    };
+    this.pool = new pg.Pool({
+      ...this.connection,
       max: target.maxConnections,
       idleTimeoutMillis: settings.idleMs,
       connectionTimeoutMillis: 10_000,
@@ -160,7 +168,6 @@ export class PostgresPool {
 
   async stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
     return this.transaction(options, (client, frame) => new Promise<StreamSummary>((resolve, reject) => {
-      const query = new TransactionStatement(frame, sql, options.rowLimit);
       let rowCount = 0;
       let truncated = false;
       let announced = false;
@@ -172,6 +179,25 @@ export class PostgresPool {
       // A throw inside pg's message handling would break the connection: a failing sink ends the stream
       // when the query completes instead.
       let sinkError: Error | undefined;
+      const finish = (err: Error | undefined, result: { fields: FieldDef[]; rowCount: number | null }): void => {
+        if (err) {
+          reject(err);
+          return;
+        }
+        if (sinkError !== undefined) {
+          reject(sinkError);
+          return;
+        }
+        try {
+          announce(result.fields);
+          resolve({ rowCount: result.fields.length > 0 ? rowCount : (result.rowCount ?? 0), truncated });
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error('the result could not be written'));
+        }
+      };
+      // Errors and the end arrive through the callback: pg routes them there, not to 'error' events, once it
+      // wraps the callback for its query_timeout.
+      const query = new TransactionStatement(frame, sql, options.rowLimit, finish);
       query.on('row', (row: Value[], result?: { fields: FieldDef[] }) => {
         if (sinkError !== undefined) return;
         try {
@@ -184,19 +210,6 @@ export class PostgresPool {
           sink.row(row);
         } catch (err) {
           sinkError = err instanceof Error ? err : new Error('the result could not be written');
-        }
-      });
-      query.on('error', reject);
-      query.on('end', (result: { fields: FieldDef[]; rowCount: number | null }) => {
-        if (sinkError !== undefined) {
-          reject(sinkError);
-          return;
-        }
-        try {
-          announce(result.fields);
-          resolve({ rowCount: result.fields.length > 0 ? rowCount : (result.rowCount ?? 0), truncated });
-        } catch (err) {
-          reject(err instanceof Error ? err : new Error('the result could not be written'));
         }
       });
       client.query(query);
@@ -233,15 +246,42 @@ export class PostgresPool {
    * for read-only policies, committed otherwise; statement, lock and idle-in-transaction timeouts;
    * search_path public. One round trip; a statement the server refuses costs a second (ROLLBACK). A
    * connection that is not idle outside a transaction afterwards, or failed otherwise, is discarded.
+   * `options.signal` aborting cancels the statement in the server (see `cancel`) and discards the connection.
    */
   private async transaction<T>(options: RunOptions, work: (client: pg.PoolClient, frame: Frame) => Promise<T>): Promise<T> {
     const client = await this.connect();
+    const { signal } = options;
+    if (signal?.aborted) {
+      client.release();
+      throw new QueryCancelled();
+    }
     let discard: Error | boolean = false;
+    let cancelled = false;
+    let settled = false;
+    let grace: NodeJS.Timeout | undefined;
+    const onAbort = (): void => {
+      cancelled = true;
+      void this.cancel(client).then((sent) => {
+        if (settled) return;
+        // No cancel request reached the server (e.g. the role's connection limit), or the statement does not
+        // stop: cut the connection, which ends the query here and, when the server next writes, there.
+        if (!sent) destroy(client);
+        else grace = setTimeout(() => destroy(client), cancelGraceMs).unref();
+      });
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       const result = await work(client, frameOf(options));
       if (client.getTransactionStatus() !== 'I') discard = true;
+      // A read-only answer nobody will read is a cancelled query; a committed change is reported as done.
+      if (cancelled && options.readOnly) throw new QueryCancelled();
       return result;
     } catch (err) {
+      if (cancelled) {
+        // A cancel request may still be on its way: the connection never serves another query.
+        discard = true;
+        throw err instanceof QueryCancelled ? err : new QueryCancelled();
+      }
       const translated = translate(err);
       if (translated instanceof DatabaseError || translated instanceof StatementTimeout) {
         // The server skipped the rest of the pipeline: the transaction is still open, failed.
@@ -254,7 +294,32 @@ export class PostgresPool {
       }
       throw translated;
     } finally {
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      if (cancelled) discard ||= true;
+      clearTimeout(grace);
       client.release(discard);
+    }
+  }
+
+  /**
+   * Asks the server to cancel what `client`'s backend is running: pg_cancel_backend from a connection of
+   * its own as the same user (a role may signal its own backends), outside the pool, which may be full.
+   * Resolves whether the request was made; never throws.
+   */
+  private async cancel(client: pg.PoolClient): Promise<boolean> {
+    const pid = (client as unknown as { processID?: number | null }).processID;
+    if (typeof pid !== 'number') return false;
+    const canceller = new pg.Client({ ...this.connection, connectionTimeoutMillis: 5_000, statement_timeout: 5_000, application_name: 'dbwarden-console-cancel' });
+    canceller.on('error', () => undefined);
+    try {
+      await canceller.connect();
+      await canceller.query('SELECT pg_cancel_backend($1)', [pid]);
+      return true;
+    } catch {
+      return false;
+    } finally {
+      await canceller.end().catch(() => undefined);
     }
   }
 
@@ -268,6 +333,13 @@ export class PostgresPool {
       throw code === '28P01' || code === '28000' ? new CredentialsRejected(message) : new DatabaseUnavailable(message);
     }
   }
+}
+
+/** Ends a connection at once; pg fails its running query ("Connection terminated") and the pool drops it. */
+function destroy(client: pg.PoolClient): void {
+  // pg reports the cut as an error event too, which must not crash the process.
+  client.on('error', () => undefined);
+  (client as unknown as { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy();
 }
 
 /** The frame of a statement: our own text, with integers computed here and the search path a constant. */

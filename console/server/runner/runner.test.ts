@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/kube.js';
 import { createShop, type EngineName, type ShopDatabase } from '../../../test/support/shop-db.js';
-import { CredentialsRejected, DatabaseError, DatabaseUnavailable, StatementTimeout } from '../errors.js';
+import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
 import { QueryRunner } from './index.js';
 import type { Column, Target, Value } from './types.js';
@@ -105,6 +105,52 @@ describe.each(['postgres', 'mysql'] as const)('QueryRunner (%s)', (engine: Engin
     await expect(runner.run(target, slow, { ...options, timeoutMs: 500 })).rejects.toBeInstanceOf(StatementTimeout);
     expect(Date.now() - started).toBeLessThan(4_000);
     expect((await runner.run(target, 'SELECT 1', options)).rows).toEqual([[1]]);
+  });
+
+  describe('cancelled by the caller (the client went away)', () => {
+    /** Statements still running in the database whose text holds the marker, as the admin sees them. */
+    const running = async (marker: string): Promise<number> => (engine === 'postgres'
+      ? await db.superQuery("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()", [`%${marker}%`])
+      : await db.superQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE ? AND ID <> CONNECTION_ID()", [`%${marker}%`])).length;
+    /** 30 s of sleep (the guard would refuse it; the runner does not look), far under the statement timeout given. */
+    const sleep = (marker: string): string => (engine === 'postgres' ? `SELECT pg_sleep(30) AS ${marker}` : `SELECT SLEEP(30) AS ${marker}`);
+    const long = { ...options, timeoutMs: 120_000 };
+    const marked = (): string => `cancel_${randomBytes(6).toString('hex')}`;
+
+    it.each(['run', 'stream'] as const)('stops the statement in the database (%s), and the pool serves the next query', async (how) => {
+      // One connection: the next query must get a clean one (the cancelled one is discarded).
+      const single: Target = { ...target, owner: `${target.owner}/cancel-${how}`, maxConnections: 1 };
+      const marker = marked();
+      const abort = new AbortController();
+      const sink = { columns: (): void => undefined, row: (): void => undefined };
+      const query = how === 'run'
+        ? runner.run(single, sleep(marker), { ...long, signal: abort.signal })
+        : runner.stream(single, sleep(marker), { ...long, signal: abort.signal }, sink);
+      const outcome = query.then(() => 'finished', (err: unknown) => err);
+      await eventually('the statement to run in the database', async () => (await running(marker)) === 1, 20_000);
+      abort.abort();
+      expect(await outcome).toBeInstanceOf(QueryCancelled);
+      // Well before the 30 s sleep or the timeout would end it (generous for a loaded machine).
+      await eventually('the statement to be gone from the database', async () => (await running(marker)) === 0, 10_000);
+      expect((await runner.run(single, 'SELECT 1', options)).rows).toEqual([[1]]);
+      expect((await runner.run(target, `SELECT count(*) FROM ${t('products')}`, options)).rows).toHaveLength(1);
+    });
+
+    it('runs nothing when the signal aborted before the query started', async () => {
+      const marker = marked();
+      const abort = new AbortController();
+      abort.abort();
+      await expect(runner.run(target, sleep(marker), { ...long, signal: abort.signal })).rejects.toBeInstanceOf(QueryCancelled);
+      expect(await running(marker)).toBe(0);
+    });
+
+    it('leaves a query that ends before any abort alone', async () => {
+      const abort = new AbortController();
+      const r = await runner.run(target, 'SELECT 1', { ...options, signal: abort.signal });
+      abort.abort();
+      expect(r.rows).toEqual([[1]]);
+      expect((await runner.run(target, 'SELECT 2', options)).rows).toEqual([[2]]);
+    });
   });
 
   it('is refused by the server: several statements, tables and columns without grants', async () => {

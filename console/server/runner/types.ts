@@ -33,6 +33,13 @@ export interface RunOptions {
   timeoutMs: number;
   /** Read-only policies: a READ ONLY transaction (PostgreSQL; rolled back) or session (MySQL). Otherwise read-write, committed. */
   readOnly: boolean;
+  /**
+   * Aborted when the client goes away: the statement is cancelled in the database (PostgreSQL
+   * pg_cancel_backend, MySQL/MariaDB KILL QUERY, from a separate connection of the same user), its
+   * connection is discarded, and the call fails with QueryCancelled. A read-write statement that completed
+   * (committed) before the cancel took effect still returns its result.
+   */
+  signal?: AbortSignal;
 }
 
 export interface Column {
