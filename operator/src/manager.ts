@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { KubeConfig, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, V1NetworkPolicy, V1Secret } from '@kubernetes/client-node';
 import { accessPolicies, apiVersion, databaseConnections, managedByLabel, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
@@ -47,6 +47,8 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const connections = new Cache<DatabaseConnection>(kc, { ...cacheOpts, prefix: apiPrefix, plural: databaseConnections.plural });
   const policies = new Cache<AccessPolicy>(kc, { ...cacheOpts, prefix: apiPrefix, plural: accessPolicies.plural });
   const secrets = new Cache<V1Secret>(kc, { ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: selector });
+  // The NetworkPolicies it writes: each pass compares with the cache instead of reading from the API server.
+  const networkPolicies = new Cache<V1NetworkPolicy>(kc, { ...cacheOpts, prefix: '/apis/networking.k8s.io/v1', plural: 'networkpolicies', labelSelector: selector });
   // Every Secret, reduced to its identity: enough to notice an admin or CA Secret change, without keeping
   // (or logging) any data, annotations included (kubectl's last-applied-configuration holds the data).
   const secretNames = new Cache<V1Secret>(kc, {
@@ -66,12 +68,14 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     get: (ns, name) => connections.get(ns, name),
     policiesOf,
     namespaces: { operator: config.operatorNamespace, console: config.consoleNamespace },
+    getNetworkPolicy: (ns, name) => networkPolicies.get(ns, name),
     kube, registry, events, log: forController(log, 'connection'), resyncMs: config.resyncMs,
   });
   const policyReconciler = new PolicyReconciler({
     getPolicy: (ns, name) => policies.get(ns, name),
     getConnection: (ns, name) => connections.get(ns, name),
     getSecret: (ns, name) => secrets.get(ns, name),
+    getNetworkPolicy: (ns, name) => networkPolicies.get(ns, name),
     kube, registry, events, log: forController(log, 'accesspolicy'), resyncMs: config.resyncMs,
     metrics: {
       driftCorrected: (engine, direction, n) => n && metrics.driftCorrections.inc({ engine, direction }, n),
@@ -134,12 +138,12 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   secretNames.onDelete(secretChanged);
 
   const server = new OperatorServer({ port: config.metricsPort, registry: metrics.registry, logger: log });
-  for (const cache of [connections, policies, secrets, secretNames]) for (const status of cache.statuses) server.track(status);
+  for (const cache of [connections, policies, secrets, secretNames, networkPolicies]) for (const status of cache.statuses) server.track(status);
   const port = await server.listen();
   log.info(`serving metrics and health on port ${port}`);
 
-  for (const cache of [connections, policies, secrets, secretNames]) cache.start();
-  await Promise.all([connections, policies, secrets, secretNames].map((c) => c.waitForSync()));
+  for (const cache of [connections, policies, secrets, secretNames, networkPolicies]) cache.start();
+  await Promise.all([connections, policies, secrets, secretNames, networkPolicies].map((c) => c.waitForSync()));
   log.info({ namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'caches synced');
 
   const runWorkers = (): Promise<void> => Promise.all([
@@ -185,7 +189,7 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
       await Promise.all([connectionQueue.shutdown(), policyQueue.shutdown()]);
       await workers;
       await elector?.stop();
-      for (const cache of [connections, policies, secrets, secretNames]) cache.stop();
+      for (const cache of [connections, policies, secrets, secretNames, networkPolicies]) cache.stop();
       await registry.closeAll();
       await server.close();
       resolveDone();

@@ -3,10 +3,10 @@
  * effect at once, a policy waiting for its DatabaseConnection proceeds when it appears, and /metrics reports
  * reconciles.
  */
-import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../support/crds.js';
-import { kubeConfig, uniqueName } from '../support/kube.js';
+import { eventually, kubeConfig, uniqueName } from '../support/kube.js';
 import { startOperator, type RunningOperator } from '../support/operator.js';
 import { Resources } from '../support/resources.js';
 import { createPostgresShop, type ShopDatabase } from '../support/shop-db.js';
@@ -56,6 +56,17 @@ describe('operator reactions', () => {
     });
     // Not a retry (ConnectionNotFound is not retried) nor a resync (10 min): the connection's watch event.
     await r.waitReady('accesspolicies', 'early', 'True', undefined, 20_000);
+  });
+
+  it('puts back a credentials Secret someone edited, at once (its own writes start no extra pass)', async () => {
+    const name = 'early-credentials';
+    const before = await r.readSecret(name);
+    expect(before?.host).toBe(db.host);
+    await r.core.patchNamespacedSecret({ namespace: ns, name, body: { stringData: { host: 'evil.example' } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+    // The resync period is 10 minutes: only the watch event of the edit can bring this back.
+    await eventually('the Secret to be restored', async () => (await r.readSecret(name))?.host === db.host, 20_000);
+    expect((await r.readSecret(name))?.password).toBe(before?.password);
   });
 
   it('serves reconcile and queue metrics', async () => {

@@ -106,10 +106,11 @@ bound cluster-wide by a ClusterRole or, with watchNamespaces, by a Role in each 
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch, create, update]
-# The NetworkPolicies that fence each database to its policies' clients.
+# The NetworkPolicies that fence each database to its policies' clients (list/watch: the cache of the
+# ones it manages, selected by its label, so a pass reads nothing from the API server).
 - apiGroups: [networking.k8s.io]
   resources: [networkpolicies]
-  verbs: [get, create, update, delete]
+  verbs: [get, list, watch, create, update, delete]
 # Events that `kubectl describe` shows: drift corrected, rotations, failures.
 - apiGroups: [""]
   resources: [events]

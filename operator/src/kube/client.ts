@@ -23,7 +23,7 @@ export class KubeClient {
   readonly apps: AppsV1Api;
   readonly networking: NetworkingV1Api;
 
-  /** Secrets as this process last wrote them (their watch echoes start no reconcile). */
+  /** What this process last wrote to each Secret (the watch's echo of it starts no reconcile). */
   readonly ownSecretWrites = new OwnWrites();
 
   constructor(readonly config: KubeConfig) {
@@ -43,16 +43,14 @@ export class KubeClient {
   }
 
   async createSecret(namespace: string, body: V1Secret): Promise<V1Secret> {
-    const created = await this.core.createNamespacedSecret({ namespace, body, fieldManager });
-    this.ownSecretWrites.record(created);
-    return created;
+    this.ownSecretWrites.record(namespace, body);
+    return this.core.createNamespacedSecret({ namespace, body, fieldManager });
   }
 
   /** Replaces a Secret; body.metadata.resourceVersion makes it fail with 409 if someone changed it meanwhile. */
   async replaceSecret(namespace: string, body: V1Secret): Promise<V1Secret> {
-    const replaced = await this.core.replaceNamespacedSecret({ namespace, name: body.metadata!.name!, body, fieldManager });
-    this.ownSecretWrites.record(replaced);
-    return replaced;
+    this.ownSecretWrites.record(namespace, body);
+    return this.core.replaceNamespacedSecret({ namespace, name: body.metadata!.name!, body, fieldManager });
   }
 
   /** The pod-template annotations of a Deployment or StatefulSet, or undefined when it does not exist. */

@@ -1,5 +1,5 @@
 import { databaseConnections, apiVersion, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
-import { applyNetworkPolicy } from '../network/apply.js';
+import { applyNetworkPolicy, type CachedNetworkPolicy } from '../network/apply.js';
 import { ingressPolicy, ingressPolicyName, type ComponentNamespaces } from '../network/desired.js';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../kube/client.js';
@@ -15,6 +15,8 @@ export interface ConnectionReconcilerDeps {
   /** The AccessPolicies that use a connection (for the ingress NetworkPolicy and the posture). */
   policiesOf(connection: DatabaseConnection): AccessPolicy[];
   namespaces: ComponentNamespaces;
+  /** Reads a NetworkPolicy dbwarden manages from a cache; without it the reconciler reads from the API. */
+  getNetworkPolicy?: CachedNetworkPolicy;
   kube: KubeClient;
   registry: ConnectionRegistry;
   events: EventRecorder;
@@ -38,7 +40,8 @@ export class ConnectionReconciler {
     }
     const target = { apiVersion, kind: databaseConnections.kind, metadata: connection.metadata };
     const policies = this.deps.policiesOf(connection);
-    await applyNetworkPolicy(this.deps.kube, namespace, ingressPolicyName(connection), ingressPolicy(connection, policies, this.deps.namespaces));
+    await applyNetworkPolicy(this.deps.kube, namespace, ingressPolicyName(connection), ingressPolicy(connection, policies, this.deps.namespaces),
+      this.deps.getNetworkPolicy);
     try {
       const handle = await this.deps.registry.refresh(connection);
       const status = connectedStatus(connection, handle, policies);

@@ -6,7 +6,7 @@ import type { EventRecorder } from '../../kube/events.js';
 import { sameJson } from '../../util/deep-equal.js';
 import { isReady } from '../conditions.js';
 import type { ConnectionHandle, ConnectionRegistry } from '../connection/registry.js';
-import { applyNetworkPolicy } from '../network/apply.js';
+import { applyNetworkPolicy, type CachedNetworkPolicy } from '../network/apply.js';
 import { egressPolicy, egressPolicyName } from '../network/desired.js';
 import type { Engine, PrincipalSpec } from '../../engines/engine.js';
 import { ReconcileError } from '../errors.js';
@@ -31,6 +31,8 @@ export interface PolicyReconcilerDeps {
   getConnection(namespace: string, name: string): DatabaseConnection | undefined;
   /** Reads a Secret from a cache; without it the reconciler reads from the API. */
   getSecret?: (namespace: string, name: string) => V1Secret | undefined;
+  /** Reads a NetworkPolicy dbwarden manages from a cache; without it the reconciler reads from the API. */
+  getNetworkPolicy?: CachedNetworkPolicy;
   kube: KubeClient;
   registry: ConnectionRegistry;
   events: EventRecorder;
@@ -97,7 +99,8 @@ export class PolicyReconciler {
   private async provision(policy: AccessPolicy): Promise<ReconcileResult> {
     const connection = this.connection(policy);
     // The network fence does not wait for the database: it is right even while the database is down.
-    await applyNetworkPolicy(this.deps.kube, policy.metadata!.namespace!, egressPolicyName(policy), egressPolicy(policy, connection));
+    await applyNetworkPolicy(this.deps.kube, policy.metadata!.namespace!, egressPolicyName(policy), egressPolicy(policy, connection),
+      this.deps.getNetworkPolicy);
     const { engine, resolved, facts } = await this.handle(policy, connection);
     const { settings } = resolved;
     const principal = principalFor(policy, settings.engine, settings.tls.mode);
