@@ -296,6 +296,32 @@ export function consoleScenario(engine: EngineName): void {
       expect((await query('readonly', 'SELECT 1 AS one')).body.rows).toEqual([[1]]);
     });
 
+    it('cancels the statement in the database when the client disconnects mid-query, and records it as cancelled', async () => {
+      // no-emails has the default 15s statementTimeout: far longer than the cancel may take.
+      const marker = `cancelled_${Date.now().toString(36)}`;
+      const sql = `SELECT count(a.id) AS ${marker} FROM ${q('orders')} a, ${q('orders')} b, ${q('orders')} c`;
+      const running = async (): Promise<number> => (engine === 'postgres'
+        ? await h.db.superQuery("SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()", [`%${marker}%`])
+        : await h.db.superQuery("SELECT ID FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE ? AND ID <> CONNECTION_ID()", [`%${marker}%`])).length;
+      const abort = new AbortController();
+      const pending = fetch(`${h.console.url}${policyPath('no-emails')}/query`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${h.tokens.alice}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ sql }),
+        signal: abort.signal,
+      }).then(() => 'answered', () => 'aborted');
+      await eventually('the statement to run in the database', async () => (await running()) === 1, 10_000);
+      abort.abort();
+      expect(await pending).toBe('aborted');
+      await eventually('the statement to be gone from the database', async () => (await running()) === 0, 8_000);
+      const record = await eventually('the audit record', () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.audit === true && l.sql === sql), 10_000);
+      expect(record).toMatchObject({ policy: 'no-emails', source: 'sql', verdict: 'allowed', outcome: 'cancelled' });
+      expect((await query('no-emails', 'SELECT 1 AS one')).body.rows).toEqual([[1]]);
+      const metrics = await h.api().get<string>('/metrics');
+      expect(metrics.text).toMatch(new RegExp(`dbwarden_console_queries_total\\{engine="${engine}",source="sql",outcome="cancelled"\\} \\d+`));
+    });
+
     it('writes through a read-write policy, only to its tables, and asks to confirm a write without WHERE', async () => {
       const updated = await query('writer', `UPDATE ${q('orders')} SET status = 'shipped' WHERE id = 2`);
       expect(updated.status).toBe(200);
