@@ -23,6 +23,9 @@ import { WorkQueue } from './runtime/workqueue.js';
 const apiPrefix = `/apis/${apiVersion}`;
 const selector = Object.entries(managedByLabel).map(([k, v]) => `${k}=${v}`).join(',');
 
+/** How long a connection's pass waits for more of its policies' changes to coalesce with. */
+const policyBurstMs = 1000;
+
 /** Spreads periodic passes out by ±10% so objects created together do not resync together forever. */
 const jitter = (ms: number): number => Math.round(ms * (0.9 + Math.random() * 0.2));
 
@@ -107,17 +110,20 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   });
   const connectionOf = (p: AccessPolicy): string => `${p.metadata?.namespace}/${p.spec.connectionRef.name}`;
   const postureInputs = (p: AccessPolicy): string => JSON.stringify([p.metadata?.generation, p.status?.conditions?.map((c) => [c.type, c.status, c.message]), p.status?.lastRotationTime]);
+  // A connection's pass (its ingress NetworkPolicy, its posture) follows its policies; while many of them
+  // change at once (hundreds provisioned together), one pass a second covers them all.
+  const connectionFollows = (p: AccessPolicy): void => connectionQueue.addAfter(connectionOf(p), policyBurstMs);
   policies.onAdd((p) => {
     policyQueue.add(keyOf(p));
-    connectionQueue.add(connectionOf(p));
+    connectionFollows(p);
   });
   policies.onUpdate((old, p) => {
     if (specChanged(old, p)) policyQueue.add(keyOf(p));
-    if (postureInputs(old) !== postureInputs(p)) connectionQueue.add(connectionOf(p));
+    if (postureInputs(old) !== postureInputs(p)) connectionFollows(p);
   });
   policies.onDelete((p) => {
     policyQueue.add(keyOf(p));
-    connectionQueue.add(connectionOf(p));
+    connectionFollows(p);
     metrics.credentialAge.remove({ namespace: p.metadata?.namespace ?? '', policy: p.metadata?.name ?? '' });
   });
   const ownerOf = (s: V1Secret): string | undefined => s.metadata?.labels?.[policyLabel];
