@@ -126,14 +126,16 @@ export async function measureSteadyState(opts: {
   const read = (): Promise<Counters> => readCounters(opts.env, opts.operatorPort, opts.identity);
   await waitQuiet(read, 5_000, 120_000);
 
-  const before = {
+  // Everything that would show a write, taken before and after the window.
+  const snapshot = async () => ({
     counters: await read(),
     api: apiWritesByResource(await apiserverMetrics(opts.env)),
     versions: await resourceVersions(opts.admin, opts.namespace),
     events: await eventNames(opts.admin, opts.namespace),
     pg: await Promise.all(opts.postgres.map((db) => postgresCatalog(db, opts.namespace))),
     my: await mariadbCounters(),
-  };
+  });
+  const before = await snapshot();
   // Every key is requeued one (jittered, ±10%) resync period after its last pass: wait that long, plus margin.
   const windowMs = Math.round(opts.resyncMs * 1.1) + 15_000;
   info(`  steady state: watching one full resync (${seconds(windowMs)}s window) for writes`);
@@ -144,14 +146,7 @@ export async function measureSteadyState(opts: {
   } finally {
     stopHeartbeat();
   }
-  const after = {
-    counters: await read(),
-    api: apiWritesByResource(await apiserverMetrics(opts.env)),
-    versions: await resourceVersions(opts.admin, opts.namespace),
-    events: await eventNames(opts.admin, opts.namespace),
-    pg: await Promise.all(opts.postgres.map((db) => postgresCatalog(db, opts.namespace))),
-    my: await mariadbCounters(),
-  };
+  const after = await snapshot();
 
   const apiWritesAllClients: Record<string, number> = {};
   for (const [key, value] of after.api) {
