@@ -143,13 +143,14 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   secretNames.onUpdate((_old, s) => secretChanged(s));
   secretNames.onDelete(secretChanged);
 
+  const caches = [connections, policies, secrets, secretNames, networkPolicies];
   const server = new OperatorServer({ port: config.metricsPort, registry: metrics.registry, logger: log });
-  for (const cache of [connections, policies, secrets, secretNames, networkPolicies]) for (const status of cache.statuses) server.track(status);
+  for (const cache of caches) for (const status of cache.statuses) server.track(status);
   const port = await server.listen();
   log.info(`serving metrics and health on port ${port}`);
 
-  for (const cache of [connections, policies, secrets, secretNames, networkPolicies]) cache.start();
-  await Promise.all([connections, policies, secrets, secretNames, networkPolicies].map((c) => c.waitForSync()));
+  for (const cache of caches) cache.start();
+  await Promise.all(caches.map((c) => c.waitForSync()));
   log.info({ namespaces: config.namespaces.length ? config.namespaces : 'all' }, 'caches synced');
 
   const runWorkers = (): Promise<void> => Promise.all([
@@ -195,7 +196,7 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
       await Promise.all([connectionQueue.shutdown(), policyQueue.shutdown()]);
       await workers;
       await elector?.stop();
-      for (const cache of [connections, policies, secrets, secretNames, networkPolicies]) cache.stop();
+      for (const cache of caches) cache.stop();
       await registry.closeAll();
       await server.close();
       resolveDone();
