@@ -30,7 +30,15 @@ async function main(): Promise<void> {
   await step('Installing the CRDs and the demo objects (namespace shop)', async () => {
     await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=dbwarden-demo',
       '-f', join(repoRoot, 'crds', 'databaseconnections.dbwarden.io.yaml'), '-f', join(repoRoot, 'crds', 'accesspolicies.dbwarden.io.yaml')]);
-    await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/databaseconnections.dbwarden.io', 'crd/accesspolicies.dbwarden.io']);
+    // Polled, not `kubectl wait`: a CRD created a moment ago may have no status yet, and kubectl then fails at once.
+    for (const crd of ['databaseconnections.dbwarden.io', 'accesspolicies.dbwarden.io']) {
+      for (let tries = 0; ; tries++) {
+        const { stdout } = await kubectl(['get', 'crd', crd, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+        if (stdout.trim() === 'True') break;
+        if (tries >= 120) throw new Error(`CRD ${crd} is not Established after 60s`);
+        await sleep(500);
+      }
+    }
     const manifests = demoManifests(env, data, readFileSync(env.PGSSLROOTCERT!, 'utf8'));
     await kubectl(['apply', '--server-side', '--force-conflicts', '--field-manager=dbwarden-demo', '-f', '-'], manifests.map((m) => stringify(m)).join('---\n'));
   });

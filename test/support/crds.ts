@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { required } from './env.js';
+import { eventually } from './kube.js';
 
 const root = join(import.meta.dirname, '..', '..');
 export const crdFiles = ['databaseconnections.dbwarden.io.yaml', 'accesspolicies.dbwarden.io.yaml'].map((f) => join(root, 'crds', f));
@@ -16,6 +17,19 @@ export async function applyCrds(_kc?: KubeConfig): Promise<void> {
   const env = { ...process.env, KUBECONFIG: required('KUBECONFIG') };
   const files = crdFiles.flatMap((f) => ['-f', f]);
   await promisify(execFile)('kubectl', ['apply', '--server-side', '--force-conflicts', '--field-manager=dbwarden-tests', ...files], { env });
-  await promisify(execFile)('kubectl', ['wait', '--for=condition=Established', '--timeout=60s',
-    'crd/databaseconnections.dbwarden.io', 'crd/accesspolicies.dbwarden.io'], { env });
+  await waitEstablished(['databaseconnections.dbwarden.io', 'accesspolicies.dbwarden.io']);
+}
+
+/**
+ * Waits until each CRD's Established condition is True. Not `kubectl wait`: right after a create the CRD may
+ * have no status yet, and kubectl then fails at once ("<nil> is of the type <nil>") instead of waiting.
+ */
+export async function waitEstablished(names: string[], timeoutMs = 60_000): Promise<void> {
+  const env = { ...process.env, KUBECONFIG: required('KUBECONFIG') };
+  for (const name of names) {
+    await eventually(`CRD ${name} to be Established`, async () => {
+      const { stdout } = await promisify(execFile)('kubectl', ['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}'], { env });
+      return stdout.trim() === 'True';
+    }, timeoutMs);
+  }
 }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
 import { ensureHelm } from '../../hack/helm.js';
+import { waitEstablished } from './crds.js';
 import { required } from './env.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -130,7 +131,7 @@ export async function applyServiceMonitorCrd(): Promise<void> {
   const dir = (JSON.parse(stdout) as { Dir: string }).Dir;
   const crd = readFileSync(join(dir, 'example', 'prometheus-operator-crd', 'monitoring.coreos.com_servicemonitors.yaml'), 'utf8');
   await apply(crd);
-  await kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd/servicemonitors.monitoring.coreos.com']);
+  await waitEstablished(['servicemonitors.monitoring.coreos.com']);
 }
 
 /**
