@@ -32,6 +32,12 @@ export class ConsoleMetrics {
     labelNames: ['rule', 'source'] as const,
     registers: [this.registry],
   });
+  readonly guardVerdicts = new Counter({
+    name: 'dbwarden_console_guard_verdicts_total',
+    help: 'Statements the SQL guard accepted, by result: hit (the verdict was remembered for the same statement and policy scope) or miss (checked).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
   readonly secretReads = new Counter({
     name: 'dbwarden_console_secret_reads_total',
     help: 'Reads of policies\' credentials Secrets, by reason: expired (first use, or older than DBWARDEN_CONSOLE_CREDENTIALS_TTL) or rejected (the database refused the credentials held).',

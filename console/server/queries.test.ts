@@ -16,6 +16,7 @@ import type { KubeCatalog, SecretData } from './kube/catalog.js';
 import { CredentialCache, type SecretReader } from './kube/credentials.js';
 import { createLogger } from './logger.js';
 import { ConsoleMetrics } from './metrics.js';
+import { GuardVerdicts } from './guard/verdicts.js';
 import { QueryService } from './queries.js';
 import { QueryRunner } from './runner/index.js';
 
@@ -70,7 +71,8 @@ describe.each(['postgres', 'mysql'] as const)('QueryService credentials (%s)', (
     const catalog = { getPolicy: () => Promise.resolve(policy), getConnection: () => Promise.resolve(connection) } as unknown as KubeCatalog;
     const reviewer = { canQuery: () => Promise.resolve(true) } as unknown as AccessReviewer;
     const queries = new QueryService({
-      catalog, reviewer, runner, credentials: new CredentialCache(reader, ttlMs, metrics), audit: new AuditLog(log, metrics), maxSqlLength: 10_000, log,
+      catalog, reviewer, runner, credentials: new CredentialCache(reader, ttlMs, metrics), audit: new AuditLog(log, metrics),
+      verdicts: new GuardVerdicts(undefined, metrics), maxSqlLength: 10_000, log,
     });
     return { queries, metrics };
   }

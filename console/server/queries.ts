@@ -3,7 +3,8 @@ import type { AuditLog, QuerySource } from './audit.js';
 import type { AccessReviewer } from './auth/access.js';
 import type { Identity } from './auth/identity.js';
 import { ApiError, ConfirmationRequired, CredentialsRejected, Forbidden, GuardRejected } from './errors.js';
-import { guard, type Accepted } from './guard/index.js';
+import type { Accepted } from './guard/index.js';
+import type { GuardVerdicts } from './guard/verdicts.js';
 import type { KubeCatalog } from './kube/catalog.js';
 import type { CredentialCache } from './kube/credentials.js';
 import { resolvePolicy, type ResolvedPolicy } from './policies/resolve.js';
@@ -32,6 +33,8 @@ export interface QueryServiceDeps {
   reviewer: AccessReviewer;
   runner: QueryRunner;
   audit: AuditLog;
+  /** The guard, with its verdicts on accepted statements remembered. */
+  verdicts: GuardVerdicts;
   maxSqlLength: number;
   log?: Logger;
 }
@@ -111,7 +114,7 @@ export class QueryService {
   private check(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext, started: number): Accepted {
     let accepted: Accepted;
     try {
-      accepted = guard(sql, { dialect: resolved.dialect, policy: resolved.guard, maxLength: this.deps.maxSqlLength });
+      accepted = this.deps.verdicts.check(sql, { dialect: resolved.dialect, policy: resolved.guard, maxLength: this.deps.maxSqlLength });
     } catch (err) {
       this.record(resolved, ctx, sql, started, { verdict: 'rejected', ...failure(err) });
       throw err;

@@ -10,6 +10,7 @@ import { AuditLog } from './audit.js';
 import { AccessReviewer } from './auth/access.js';
 import { Authenticator } from './auth/identity.js';
 import type { ConsoleConfig } from './config.js';
+import { defaultVerdictCacheChars, GuardVerdicts } from './guard/verdicts.js';
 import { KubeCatalog } from './kube/catalog.js';
 import { CredentialCache } from './kube/credentials.js';
 import { reuseConnections } from '@dbwarden/crds/client';
@@ -47,7 +48,8 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const authenticator = new Authenticator(kubeConfig.makeApiClient(AuthenticationV1Api), config.cacheTtlMs);
   const runner = new QueryRunner({ poolMax: config.pool.max, idleMs: config.pool.idleMs, queueMax: config.pool.queueMax, queueTimeoutMs: config.pool.queueTimeoutMs }, log);
   const audit = new AuditLog(log.child({ component: 'audit' }), metrics);
-  const queries = new QueryService({ catalog, credentials, reviewer, runner, audit, maxSqlLength: config.maxSqlLength, log });
+  const verdicts = new GuardVerdicts(defaultVerdictCacheChars, metrics);
+  const queries = new QueryService({ catalog, credentials, reviewer, runner, audit, verdicts, maxSqlLength: config.maxSqlLength, log });
   const model = options.model ?? (config.ai.apiKey
     ? new OpenAIModel({ apiKey: config.ai.apiKey, model: config.ai.model, timeoutMs: config.ai.timeoutMs, maxRetries: config.ai.maxRetries, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) })
     : undefined);

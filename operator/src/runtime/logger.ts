@@ -1,39 +1,14 @@
+import { censored, redactSensitive, topLevelRedactPaths } from '@dbwarden/crds/log-redaction';
 import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
-
-/** Field names whose values may be credentials, connection strings or Secret contents. */
-export const sensitiveFields = [
-  'password',
-  'pass',
-  'passwd',
-  'uri',
-  'connectionString',
-  'token',
-  'authorization',
-  'Authorization',
-  'cookie',
-  'data',
-  'stringData',
-] as const;
-
-/** Redaction covers these fields at the top level and up to this many objects deep. */
-const redactionDepth = 6;
-
-function redactionPaths(): string[] {
-  const paths: string[] = [];
-  for (let depth = 0; depth <= redactionDepth; depth++) {
-    const prefix = '*.'.repeat(depth);
-    for (const field of sensitiveFields) paths.push(`${prefix}${field}`);
-  }
-  return paths;
-}
 
 /** The operator's JSON logger: ISO times, level names, secrets redacted wherever they appear in a log line. */
 export function createLogger(level: LevelWithSilent = 'info', destination?: DestinationStream): Logger {
   const options = {
     level,
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label: string) => ({ level: label }) },
-    redact: { paths: redactionPaths(), censor: '[REDACTED]' },
+    // Sensitive fields (password, token, uri, data, …): at any depth in records, at the top of child bindings.
+    formatters: { level: (label: string) => ({ level: label }), log: redactSensitive },
+    redact: { paths: topLevelRedactPaths, censor: censored },
   };
   return destination ? pino(options, destination) : pino(options);
 }
