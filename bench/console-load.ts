@@ -5,10 +5,13 @@
  * (the console's admission control) is counted apart and followed by a short back-off, as a polite client does.
  * Requests are recorded only if they start inside the measured window, after a warm-up of the same load.
  */
+import { ConsoleClient } from './console-http.js';
 import { distribution, type Distribution } from './console-stats.js';
 
 export interface LoadSettings {
+  /** The console's base URL, and the query route's path. */
   url: string;
+  path: string;
   sql: string;
   tokens: string[];
   clients: number;
@@ -57,9 +60,11 @@ async function run(s: LoadSettings, send: (m: LoadMessage) => void): Promise<Loa
   const errorKinds: Record<string, number> = {};
   let errors = 0;
   const body = JSON.stringify({ sql: s.sql });
+  // One keep-alive connection per client, as many services calling the API would hold.
+  const http = new ConsoleClient(s.url, s.clients);
 
   const client = async (i: number): Promise<void> => {
-    const headers = { Authorization: `Bearer ${s.tokens[i % s.tokens.length]}`, 'Content-Type': 'application/json' };
+    const token = s.tokens[i % s.tokens.length]!;
     for (;;) {
       const t0 = performance.now();
       if (t0 >= end) return;
@@ -67,8 +72,8 @@ async function run(s: LoadSettings, send: (m: LoadMessage) => void): Promise<Loa
       /** 'ok', 'tooMany', or what went wrong. */
       let outcome: string;
       try {
-        const res = await fetch(s.url, { method: 'POST', headers, body });
-        const text = await res.text();
+        const res = await http.request('POST', s.path, { token, body });
+        const { text } = res;
         if (res.status === 200) {
           const rowCount = (JSON.parse(text) as { rowCount?: unknown }).rowCount;
           outcome = rowCount === s.expectRows ? 'ok' : `200 with rowCount ${String(rowCount)}`;
@@ -110,6 +115,7 @@ async function run(s: LoadSettings, send: (m: LoadMessage) => void): Promise<Loa
     await Promise.all(Array.from({ length: s.clients }, (_, i) => client(i)));
   } finally {
     clearInterval(progress);
+    http.close();
   }
   return {
     clients: s.clients,

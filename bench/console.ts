@@ -26,6 +26,8 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseDuration } from '../console/server/duration.js';
 import { guard } from '../console/server/guard/index.js';
+import { defaultRowLimit, defaultStatementTimeout } from '../console/server/policies/resolve.js';
+import { PostgresPool } from '../console/server/runner/postgres.js';
 import { postgresSsl } from '../console/server/runner/tls.js';
 import type { TlsMode } from '../console/server/runner/types.js';
 import { info, step } from '../hack/env/log.js';
@@ -33,6 +35,7 @@ import { repoRoot } from '../hack/env/paths.js';
 import { applyCrds } from '../test/support/crds.js';
 import { kubeConfig } from '../test/support/kube.js';
 import { measureGuard, type GuardResult } from './console-guard.js';
+import { ConsoleClient } from './console-http.js';
 import type { LoadMessage, LoadResult, LoadSettings } from './console-load.js';
 import { prefix, removeLeftovers, setUpConsoleBench, Teardown, type ConsoleBench } from './console-setup.js';
 import { ensureBundle } from './operator-process.js';
@@ -69,24 +72,16 @@ const backoffMs = 50;
 interface LatencyResult {
   rows: number;
   api: Distribution;
-  /** The console's own `durationMs` (guard, Secret read, admission, database), as it reports it. */
+  /** GET /healthz with the same client: HTTP alone (the console's Express app, no authentication, no log line). */
+  health: Distribution;
+  /** The console's own `durationMs` (guard, credentials, admission, database), as it reports it. */
   server: Distribution;
   direct: Distribution;
-  /** The same connection, the statement wrapped as the console's runner wraps it. */
-  directTx: Distribution;
-  /** The guard's verdict on this statement, in µs. */
+  /** The console's runner (PostgresPool: the read-only transaction in one round trip) with the policy's credentials. */
+  runner: Distribution;
+  /** The guard's full check of this statement, in µs (the console remembers the verdict after the first). */
   guardUs: Distribution;
   leakedInResponses: number;
-}
-
-/** The runner's transaction (console/server/runner/postgres.ts), over the direct connection: three round trips. */
-async function asTheRunner(client: pg.Client, text: string): Promise<number> {
-  await client.query('BEGIN READ ONLY; SET LOCAL statement_timeout = 15000; SET LOCAL lock_timeout = 15000; ' +
-    'SET LOCAL idle_in_transaction_session_timeout = 20000; SET LOCAL search_path = public');
-  // A row count makes pg use the extended protocol with a portal, as the runner's row cap does.
-  const result = await client.query({ text, rowMode: 'array', rows: 1001 } as pg.QueryArrayConfig);
-  await client.query('ROLLBACK');
-  return result.rowCount ?? 0;
 }
 
 function guardCostOf(text: string, times: number): Distribution {
@@ -100,63 +95,82 @@ function guardCostOf(text: string, times: number): Distribution {
   return distribution(us);
 }
 
-/** Sequential requests through the API and over a direct connection, interleaved in blocks. */
+/**
+ * Sequential requests through the API, directly over `pg`, and through the console's runner alone,
+ * interleaved in blocks so that background load falls on all alike.
+ */
 async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
   const { secret } = b;
+  const tls = { mode: (secret.sslmode ?? 'verify-full') as TlsMode, ...(secret['ca.crt'] ? { ca: secret['ca.crt'] } : {}) };
   const direct = new pg.Client({
     host: secret.host, port: Number(secret.port), database: secret.database, user: secret.username, password: secret.password,
-    ssl: postgresSsl({ mode: (secret.sslmode ?? 'verify-full') as TlsMode, ...(secret['ca.crt'] ? { ca: secret['ca.crt'] } : {}) }, secret.host!),
+    ssl: postgresSsl(tls, secret.host!),
   });
+  const runner = new PostgresPool({
+    owner: 'bench', engine: 'postgres', host: secret.host!, port: Number(secret.port), database: secret.database!, user: secret.username!,
+    password: secret.password!, tls, maxConnections: 1,
+  }, { idleMs: 60_000 });
+  const runOptions = { rowLimit: defaultRowLimit, timeoutMs: parseDuration(defaultStatementTimeout), readOnly: true };
+  const http = new ConsoleClient(b.console.url, 1);
   await direct.connect();
   try {
     const rows = (await direct.query(sql)).rowCount ?? 0;
-    const url = `${b.console.url}${b.queryPath}`;
-    const headers = { Authorization: `Bearer ${b.tokens[0]}`, 'Content-Type': 'application/json' };
     const body = JSON.stringify({ sql });
     let leaked = 0;
-    const viaApi = async (): Promise<{ ms: number; serverMs: number }> => {
+    const timed = async <T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> => {
       const t0 = performance.now();
-      const res = await fetch(url, { method: 'POST', headers, body });
-      const text = await res.text();
-      const ms = performance.now() - t0;
-      if (res.status !== 200) throw new Error(`the console answered HTTP ${res.status}: ${text.slice(0, 300)}`);
-      if (b.passwords.some((p) => text.includes(p))) leaked++;
-      const answer = JSON.parse(text) as { rowCount: number; durationMs: number };
+      const value = await work();
+      return { ms: performance.now() - t0, value };
+    };
+    const viaApi = async (): Promise<{ ms: number; serverMs: number }> => {
+      const { ms, value: res } = await timed(() => http.request('POST', b.queryPath, { token: b.tokens[0]!, body }));
+      if (res.status !== 200) throw new Error(`the console answered HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+      if (b.passwords.some((p) => res.text.includes(p))) leaked++;
+      const answer = JSON.parse(res.text) as { rowCount: number; durationMs: number };
       if (answer.rowCount !== rows) throw new Error(`the console returned ${answer.rowCount} rows, the database directly ${rows}`);
       return { ms, serverMs: answer.durationMs };
     };
-    const viaPg = async (wrapped: boolean): Promise<number> => {
-      const t0 = performance.now();
-      const count = wrapped ? await asTheRunner(direct, sql) : (await direct.query(sql)).rowCount;
-      const ms = performance.now() - t0;
-      if (count !== rows) throw new Error(`the direct query returned ${count} rows, then ${rows}`);
+    const viaHealth = async (): Promise<number> => {
+      const { ms, value: res } = await timed(() => http.request('GET', '/healthz'));
+      if (res.status !== 200) throw new Error(`/healthz answered HTTP ${res.status}`);
       return ms;
     };
+    const viaPg = async (): Promise<number> => {
+      const { ms, value: result } = await timed(() => direct.query(sql));
+      if (result.rowCount !== rows) throw new Error(`the direct query returned ${result.rowCount} rows, then ${rows}`);
+      return ms;
+    };
+    const viaRunner = async (): Promise<number> => {
+      const { ms, value: result } = await timed(() => runner.run(sql, runOptions));
+      if (result.rowCount !== rows) throw new Error(`the runner returned ${result.rowCount} rows, the database directly ${rows}`);
+      return ms;
+    };
+    const series = { api: [] as number[], server: [] as number[], health: [] as number[], direct: [] as number[], runner: [] as number[] };
     for (let i = 0; i < block; i++) {
       await viaApi();
-      await viaPg(false);
-      await viaPg(true);
+      await viaHealth();
+      await viaPg();
+      await viaRunner();
     }
-    const api: number[] = [];
-    const server: number[] = [];
-    const pgMs: number[] = [];
-    const txMs: number[] = [];
-    while (api.length < samples) {
-      const n = Math.min(block, samples - api.length);
+    while (series.api.length < samples) {
+      const n = Math.min(block, samples - series.api.length);
       for (let i = 0; i < n; i++) {
         const r = await viaApi();
-        api.push(r.ms);
-        server.push(r.serverMs);
+        series.api.push(r.ms);
+        series.server.push(r.serverMs);
       }
-      for (let i = 0; i < n; i++) pgMs.push(await viaPg(false));
-      for (let i = 0; i < n; i++) txMs.push(await viaPg(true));
+      for (let i = 0; i < n; i++) series.health.push(await viaHealth());
+      for (let i = 0; i < n; i++) series.direct.push(await viaPg());
+      for (let i = 0; i < n; i++) series.runner.push(await viaRunner());
     }
     return {
-      rows, api: distribution(api), server: distribution(server), direct: distribution(pgMs), directTx: distribution(txMs),
-      guardUs: guardCostOf(sql, 200), leakedInResponses: leaked,
+      rows, api: distribution(series.api), server: distribution(series.server), health: distribution(series.health),
+      direct: distribution(series.direct), runner: distribution(series.runner), guardUs: guardCostOf(sql, 200), leakedInResponses: leaked,
     };
   } finally {
+    http.close();
     await direct.end();
+    await runner.close();
   }
 }
 
@@ -177,7 +191,7 @@ async function measureConcurrency(b: ConsoleBench, rows: number, teardown: Teard
     return Promise.resolve();
   });
   const settings: LoadSettings = {
-    url: `${b.console.url}${b.queryPath}`, sql, tokens: b.tokens, clients, warmupMs: loadWarmupMs, durationMs, backoffMs, expectRows: rows,
+    url: b.console.url, path: b.queryPath, sql, tokens: b.tokens, clients, warmupMs: loadWarmupMs, durationMs, backoffMs, expectRows: rows,
   };
   const delay = monitorEventLoopDelay({ resolution: 10 });
   let cpuStart: NodeJS.CpuUsage | undefined;
@@ -277,11 +291,13 @@ function print(f: Figures): void {
   out(`  latency      ${sql}  (${latency.rows} rows), ${samples} sequential requests each way, interleaved in blocks of ${block}:`);
   out(`               API     ${formatMs(latency.api)}  (console's own durationMs p50 ${latency.server.p50.toFixed(2)} ms)`);
   out(`               direct  ${formatMs(latency.direct)}  (pg, same user and TLS, one open connection)`);
-  const httpAndAuth = latency.api.p50 - latency.server.p50;
-  const secretAndAdmission = latency.server.p50 - latency.directTx.p50 - latency.guardUs.p50 / 1000;
-  out(`               where the API's median goes (medians, approximate): HTTP, authentication and policy lookup (cached) ${httpAndAuth.toFixed(2)} ms; ` +
-    `guard ${(latency.guardUs.p50 / 1000).toFixed(2)} ms; Secret read from the API server and admission ${secretAndAdmission.toFixed(2)} ms; ` +
-    `the runner's read-only transaction ${latency.directTx.p50.toFixed(2)} ms (direct with BEGIN READ ONLY/SET LOCAL and ROLLBACK: ${formatMs(latency.directTx)})`);
+  out(`               runner  ${formatMs(latency.runner)}  (the console's PostgresPool alone: the read-only transaction with its limits, one round trip)`);
+  out(`               health  ${formatMs(latency.health)}  (GET /healthz, same client: HTTP alone)`);
+  const m = { api: latency.api.p50, server: latency.server.p50, health: latency.health.p50, runner: latency.runner.p50, direct: latency.direct.p50 };
+  out(`               where the API's median goes (differences of medians, approximate): HTTP round trip ${m.health.toFixed(2)} ms; ` +
+    `authentication, policy lookup (cached), routing, JSON and logs ${(m.api - m.server - m.health).toFixed(2)} ms; ` +
+    `guard (verdict remembered; a full check of this statement takes ${(latency.guardUs.p50 / 1000).toFixed(2)} ms), credentials and admission ${(m.server - m.runner).toFixed(2)} ms; ` +
+    `the read-only transaction around the statement ${(m.runner - m.direct).toFixed(2)} ms; the statement itself ${m.direct.toFixed(2)} ms`);
   out(`               ratio   ${ratio.toFixed(2)}× at p50 (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'})`);
   out(`  concurrency  ${load.clients} clients, ${users} users, ${(durationMs / 1000).toFixed(0)}s after a ${loadWarmupMs / 1000}s warm-up: ${load.requests} requests ` +
     `(${(load.requests / load.seconds).toFixed(0)}/s), ${load.ok} OK, ${load.tooMany} deliberate 429s, ${load.errors} errors ` +
@@ -330,7 +346,7 @@ async function main(): Promise<void> {
 
   try {
     const bench = await setUpConsoleBench({ kc, id, users, logFile, teardown });
-    const latency = await step(`Latency: ${samples} requests through the API, ${samples} directly, ${samples} directly as the runner runs them`, () => measureLatency(bench));
+    const latency = await step(`Latency: ${samples} requests each through the API, /healthz, pg directly and the console's runner`, () => measureLatency(bench));
     info(`  API p50 ${latency.api.p50.toFixed(2)} ms, direct p50 ${latency.direct.p50.toFixed(2)} ms`);
     const concurrency = await step(`Concurrency: ${clients} clients for ${args.duration}`, () => measureConcurrency(bench, latency.rows, teardown));
     const cleanupFailed = await cleanup();
