@@ -10,13 +10,15 @@ export interface Account {
   /** '' (REQUIRE NONE), 'ANY' (REQUIRE SSL), 'X509' or 'SPECIFIED'. */
   sslType: string;
   maxUserConnections: number;
+  /** The stored password hash (authentication_string), '' when there is none; for LoginProofs only, never logged. */
+  authentication: string;
 }
 
 /** Every account (any host) and MariaDB role named like one of `logins`. */
 export async function readAccounts(admin: AdminConnection, logins: readonly string[]): Promise<Account[]> {
   const rows = await admin.read(
     'reading accounts',
-    'SELECT User, Host, ssl_type, max_user_connections FROM mysql.user WHERE User IN (?)',
+    'SELECT User, Host, ssl_type, max_user_connections, authentication_string FROM mysql.user WHERE User IN (?)',
     [[...logins]],
   );
   return rows.map((row) => ({
@@ -24,6 +26,7 @@ export async function readAccounts(admin: AdminConnection, logins: readonly stri
     host: text(row, 'Host'),
     sslType: text(row, 'ssl_type').toUpperCase(),
     maxUserConnections: Number(text(row, 'max_user_connections') || 0),
+    authentication: text(row, 'authentication_string'),
   }));
 }
 

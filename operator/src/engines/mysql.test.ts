@@ -504,6 +504,23 @@ describe('grants', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it('ownership proven by a login holds without another while the password hash is unchanged, and not after a change', async () => {
+    const spec = principal(uniqueName('proof'));
+    const password = generatePassword();
+    await engine.ensurePrincipal(spec, { [spec.name]: password });
+    expect(await engine.ownership(spec, { [spec.name]: [password] })).toMatchObject({ state: 'ours' });
+    // A locked account refuses every login (the next ownership() would be foreign if it logged in), and
+    // keeps its hash: the proof still holds, so no login was made.
+    await root.query("ALTER USER ?@'%' ACCOUNT LOCK", [spec.name]);
+    expect(await engine.canLogin(spec.name, password)).toBe(false);
+    expect(await engine.ownership(spec, { [spec.name]: [password] })).toMatchObject({ state: 'ours' });
+    // Someone else sets another password: the hash changes, the known password is tried again and fails.
+    await root.query("ALTER USER ?@'%' ACCOUNT UNLOCK", [spec.name]);
+    await root.query("ALTER USER ?@'%' IDENTIFIED BY ?", [spec.name, generatePassword()]);
+    expect(await engine.ownership(spec, { [spec.name]: [password] })).toMatchObject({ state: 'foreign', foreign: [spec.name] });
+    expect((await engineError(engine.syncGrants(spec, grants('read-only', [{ name: 'products' }]), { [spec.name]: [password] }))).reason).toBe('UsernameTaken');
+  });
+
   it('ownership counts a login refused only for MAX_USER_CONNECTIONS as proven', async () => {
     const spec = principal(uniqueName('busy'), { connectionLimit: 1 });
     const password = generatePassword();

@@ -36,6 +36,7 @@ import {
 } from './mysql-accounts.js';
 import { AdminConnection, statement, text, tryLogin } from './mysql-connection.js';
 import { errno } from './mysql-errors.js';
+import { LoginProofs } from './mysql-login-proofs.js';
 import { readFacts } from './mysql-facts.js';
 import { desiredHeld, grantReport, readHeld, resolveTables, type HeldByLogin } from './mysql-grants.js';
 import { notation, outsideDatabaseDml, uniqueHeld, without, type Held } from './mysql-privileges.js';
@@ -50,6 +51,7 @@ export class MysqlEngine implements Engine {
   readonly #settings: ConnectionSettings;
   readonly #admin: AdminConnection;
   #transport: TransportOptions | undefined;
+  readonly #proofs = new LoginProofs();
 
   constructor(settings: ConnectionSettings, observer?: EngineObserver) {
     this.#settings = settings;
@@ -202,10 +204,17 @@ export class MysqlEngine implements Engine {
     return this.#settings.database;
   }
 
+  /** Known passwords are proven by logging in, unless this engine proved the same one while the account's hash was the same. */
   #ownershipOf(logins: string[], accounts: Account[], known: KnownPasswords, withoutPasswords: WithoutPasswords): Promise<Ownership> {
-    return ownershipOf(accounts, logins, known, withoutPasswords, (user, password) =>
-      tryLogin(this.#settings, this.#transportOptions(), user, password),
-    );
+    const hashes = new Map(accounts.filter((account) => account.host === '%').map((account) => [account.user, account.authentication]));
+    return ownershipOf(accounts, logins, known, withoutPasswords, async (user, password) => {
+      const hash = hashes.get(user) ?? '';
+      if (this.#proofs.holds(user, password, hash)) return true;
+      const proven = await tryLogin(this.#settings, this.#transportOptions(), user, password);
+      if (proven) this.#proofs.record(user, password, hash);
+      else this.#proofs.forget(user);
+      return proven;
+    });
   }
 
   /** The logins' 'login'@'%' accounts after proving them ours; UsernameTaken (and no change) when any is not. */
