@@ -73,7 +73,9 @@ export async function startOperatorProcess(opts: {
   const entry = opts.build === 'bundle'
     ? [await ensureBundle()]
     : ['--import', 'tsx', join(repoRoot, 'operator', 'src', 'main.ts')];
-  const child = spawn(process.execPath, [...entry, `--namespaces=${opts.namespaces.join(',')}`, '--metrics-port=0', '--leader-elect=false', ...opts.args], {
+  // For profiling: DBWARDEN_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/operator-profiles".
+  const nodeArgs = (process.env.DBWARDEN_BENCH_OPERATOR_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, ...entry, `--namespaces=${opts.namespaces.join(',')}`, '--metrics-port=0', '--leader-elect=false', ...opts.args], {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AgentOptions } from 'node:https';
 import type { Cluster, KubeConfig } from '@kubernetes/client-node';
 
@@ -19,17 +18,23 @@ export function reuseConnections(kc: KubeConfig): KubeConfig {
   const target = kc as unknown as { createDispatcher?: DispatcherFactory };
   const original = target.createDispatcher;
   if (typeof original !== 'function') return kc;
-  const dispatchers = new Map<string, unknown>();
+  // Found by comparing each part (the same strings and buffers every time: usually a pointer comparison),
+  // not by hashing the certificates on every request.
+  const dispatchers: { identity: unknown[]; dispatcher: unknown }[] = [];
   target.createDispatcher = (cluster, options) => {
-    const key = createHash('sha256')
-      .update(JSON.stringify([cluster?.server, cluster?.proxyUrl, options.ca, options.cert, options.key, options.pfx, options.servername, options.rejectUnauthorized]))
-      .digest('hex');
-    let dispatcher = dispatchers.get(key);
-    if (dispatcher === undefined) {
-      dispatcher = original.call(kc, cluster, options);
-      dispatchers.set(key, dispatcher);
-    }
+    const identity = [cluster?.server, cluster?.proxyUrl, options.ca, options.cert, options.key, options.pfx, options.servername, options.rejectUnauthorized];
+    const known = dispatchers.find((d) => d.identity.every((part, i) => same(part, identity[i])));
+    if (known) return known.dispatcher;
+    const dispatcher = original.call(kc, cluster, options);
+    dispatchers.push({ identity, dispatcher });
     return dispatcher;
   };
   return kc;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (Buffer.isBuffer(a) && Buffer.isBuffer(b)) return a.equals(b);
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i]));
+  return false;
 }
