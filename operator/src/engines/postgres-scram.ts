@@ -1,8 +1,10 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
+import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { EngineError } from './engine.js';
 
 const iterations = 4096;
 const saltBytes = 16;
+const derive = promisify(pbkdf2);
 
 /**
  * PostgreSQL's stored form of a SCRAM-SHA-256 password (RFC 5802 / RFC 7677), computed here so the plaintext
@@ -10,13 +12,14 @@ const saltBytes = 16;
  * "SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>", all base64.
  *
  * The server SASLprep-normalises non-ASCII passwords; ASCII needs no normalisation, so only printable ASCII is
- * accepted (generated passwords always are).
+ * accepted (generated passwords always are). The key derivation (4,096 rounds, some milliseconds) runs on
+ * libuv's thread pool, not on the event loop the other reconciles share.
  */
-export function scramSha256Verifier(password: string, salt: Buffer = randomBytes(saltBytes)): string {
+export async function scramSha256Verifier(password: string, salt: Buffer = randomBytes(saltBytes)): Promise<string> {
   if (!/^[\x20-\x7e]+$/.test(password)) {
     throw new EngineError('Unsupported', 'passwords must be non-empty printable ASCII', false);
   }
-  const saltedPassword = pbkdf2Sync(password, salt, iterations, 32, 'sha256');
+  const saltedPassword = await derive(password, salt, iterations, 32, 'sha256');
   const clientKey = createHmac('sha256', saltedPassword).update('Client Key').digest();
   const storedKey = createHash('sha256').update(clientKey).digest();
   const serverKey = createHmac('sha256', saltedPassword).update('Server Key').digest();

@@ -141,7 +141,7 @@ beforeAll(async () => {
   await root.connect();
   try {
     await root.query(`CREATE ROLE ${tableOwner} NOLOGIN`);
-    await root.query(`CREATE ROLE ${admin} LOGIN CREATEROLE PASSWORD '${scramSha256Verifier(adminPassword)}'`);
+    await root.query(`CREATE ROLE ${admin} LOGIN CREATEROLE PASSWORD '${await scramSha256Verifier(adminPassword)}'`);
     await root.query(`GRANT ${tableOwner} TO ${admin}`);
     await root.query(`CREATE DATABASE ${database} OWNER ${tableOwner}`);
     await root.query(`REVOKE CONNECT, TEMPORARY ON DATABASE ${database} FROM PUBLIC`);
@@ -237,7 +237,7 @@ describe('passwords', () => {
     const serverVerifier = rows[0]?.verifier ?? '';
     const salt = Buffer.from(/^SCRAM-SHA-256\$4096:([^$]+)\$/.exec(serverVerifier)?.[1] ?? '', 'base64');
     expect(salt.length).toBe(16);
-    expect(scramSha256Verifier(password, salt)).toBe(serverVerifier);
+    expect(await scramSha256Verifier(password, salt)).toBe(serverVerifier);
     await superuser.query(`DROP ROLE ${role}`);
   });
 

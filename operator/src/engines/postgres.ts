@@ -121,7 +121,7 @@ export class PostgresEngine implements Engine {
 
   async ensurePrincipal(principal: PrincipalSpec, passwords: Record<string, string>): Promise<string[]> {
     const roles = principalRoles(principal);
-    const verifiers = verifiersFor(roles.logins, passwords);
+    const verifiers = await verifiersFor(roles.logins, passwords);
     const secrets = [...Object.values(passwords), ...verifiers.values()];
     return this.guard('ensure the principal', async () => {
       const catalog = await readCatalog(this.pool, catalogRequest(roles));
@@ -175,7 +175,7 @@ export class PostgresEngine implements Engine {
     if (options?.retainCurrent) {
       throw new EngineError('Unsupported', 'PostgreSQL has no dual passwords: use the alternating rotation strategy', false);
     }
-    const verifier = scramSha256Verifier(password);
+    const verifier = await scramSha256Verifier(password);
     const secrets = [password, verifier];
     await this.guard(`set the password of ${login}`, async () => {
       await this.assertManagedLogin(login);
@@ -377,11 +377,11 @@ export class PostgresEngine implements Engine {
 }
 
 /** SCRAM verifiers for the logins that have a password. */
-function verifiersFor(logins: string[], passwords: Record<string, string>): Map<string, string> {
+async function verifiersFor(logins: string[], passwords: Record<string, string>): Promise<Map<string, string>> {
   const verifiers = new Map<string, string>();
   for (const login of logins) {
     const password = passwords[login];
-    if (password !== undefined) verifiers.set(login, scramSha256Verifier(password));
+    if (password !== undefined) verifiers.set(login, await scramSha256Verifier(password));
   }
   return verifiers;
 }
