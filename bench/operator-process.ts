@@ -105,7 +105,10 @@ export async function startOperatorProcess(opts: {
     }
   };
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`operator did not start within 60s:\n${recent.join('\n')}`)), 60_000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`operator did not start within 60s:\n${recent.join('\n')}`));
+    }, 60_000);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface(stream).on('line', (line) => {
         onLine(line);

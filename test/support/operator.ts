@@ -30,7 +30,11 @@ export async function startOperator(namespaces: string[], args: string[] = [], e
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`operator did not start within 30s:\n${logs.slice(-20).join('\n')}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Not left running (it would keep reconciling its namespaces every 5 s) when its start is given up on.
+      child.kill('SIGKILL');
+      reject(new Error(`operator did not start within 30s:\n${logs.slice(-20).join('\n')}`));
+    }, 30_000);
     for (const stream of [child.stdout, child.stderr]) {
       createInterface(stream).on('line', (line) => {
         logs.push(line);
