@@ -59,9 +59,8 @@ export class OperatorServer {
       this.server.once('error', reject);
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', reject);
-        const port = (this.server.address() as AddressInfo).port;
-        this.log.info({ port }, 'serving /healthz, /readyz and /metrics');
-        resolve(port);
+        // The caller logs the port (one line: "serving metrics and health on port N").
+        resolve((this.server.address() as AddressInfo).port);
       });
     });
   }
