@@ -1,9 +1,9 @@
-import { TooManyRequests } from '../errors.js';
+import { QueryCancelled, TooManyRequests } from '../errors.js';
 
 /**
  * Admission to one policy's connections: at most `limit` queries run at once, at most `queueMax` wait, and
  * none waits longer than `timeoutMs`. Past either bound the caller gets 429, so a burst degrades into quick
- * refusals instead of a growing backlog.
+ * refusals instead of a growing backlog. A waiter whose client went away (`signal`) leaves the queue at once.
  */
 export class Admission {
   private running = 0;
@@ -15,8 +15,9 @@ export class Admission {
     private readonly timeoutMs: number,
   ) {}
 
-  /** Resolves with a release function once the caller may run. */
-  async acquire(): Promise<() => void> {
+  /** Resolves with a release function once the caller may run; rejects with QueryCancelled when `signal` aborts first. */
+  async acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) throw new QueryCancelled('The query was cancelled because the client went away; it had not started.');
     if (this.running < this.limit) {
       this.running++;
       return this.releaser();
@@ -25,15 +26,25 @@ export class Admission {
       throw new TooManyRequests(`Too many queries are waiting for this policy (${this.limit} running, ${this.waiting.length} queued); retry shortly.`);
     }
     await new Promise<void>((resolve, reject) => {
-      const entry = (): void => {
+      const leave = (): void => {
         clearTimeout(timer);
-        resolve();
-      };
-      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
         const i = this.waiting.indexOf(entry);
         if (i >= 0) this.waiting.splice(i, 1);
+      };
+      const entry = (): void => {
+        leave();
+        resolve();
+      };
+      const onAbort = (): void => {
+        leave();
+        reject(new QueryCancelled('The query was cancelled because the client went away while it waited for a connection; it never started.'));
+      };
+      const timer = setTimeout(() => {
+        leave();
         reject(new TooManyRequests(`No connection for this policy became free within ${this.timeoutMs} ms; retry shortly.`));
       }, this.timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.waiting.push(entry);
     });
     return this.releaser();

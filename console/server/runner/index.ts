@@ -70,7 +70,7 @@ export class QueryRunner {
   private async with<T>(target: Target, work: (pool: PostgresPool | MysqlPool) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) throw new QueryCancelled();
     const entry = this.entry(target);
-    const release = await entry.admission.acquire();
+    const release = await entry.admission.acquire(signal);
     entry.lastUsed = Date.now();
     try {
       // The client may have gone away while the query waited for admission: nothing ran yet.
