@@ -34,7 +34,7 @@ export class ConsoleMetrics {
   });
   readonly guardVerdicts = new Counter({
     name: 'dbwarden_console_guard_verdicts_total',
-    help: 'Statements the SQL guard accepted, by result: hit (the verdict was remembered for the same statement and policy scope) or miss (checked).',
+    help: 'SQL guard checks by result: hit (an accepted verdict remembered for the same statement and policy scope) or miss (checked in full, whether accepted or refused).',
     labelNames: ['result'] as const,
     registers: [this.registry],
   });
