@@ -35,6 +35,7 @@ import { repoRoot } from '../hack/env/paths.js';
 import { applyCrds } from '../test/support/crds.js';
 import { kubeConfig } from '../test/support/kube.js';
 import { measureGuard, type GuardResult } from './console-guard.js';
+import { BareApi } from './bare-api.js';
 import { ConsoleClient } from './console-http.js';
 import type { LoadMessage, LoadResult, LoadSettings } from './console-load.js';
 import { prefix, removeLeftovers, setUpConsoleBench, Teardown, type ConsoleBench } from './console-setup.js';
@@ -79,6 +80,12 @@ interface LatencyResult {
   direct: Distribution;
   /** The console's runner (PostgresPool: the read-only transaction in one round trip) with the policy's credentials. */
   runner: Distribution;
+  /**
+   * The same request to a bare node:http server in this process that runs the query on a pg connection of its
+   * own and answers its rows as JSON: no authentication, guard, transaction or log. The least an HTTP API
+   * in front of this database adds on this machine, whoever writes it.
+   */
+  floor: Distribution;
   /** The guard's full check of this statement, in µs (the console remembers the verdict after the first). */
   guardUs: Distribution;
   leakedInResponses: number;
@@ -102,18 +109,21 @@ function guardCostOf(text: string, times: number): Distribution {
 async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
   const { secret } = b;
   const tls = { mode: (secret.sslmode ?? 'verify-full') as TlsMode, ...(secret['ca.crt'] ? { ca: secret['ca.crt'] } : {}) };
-  const direct = new pg.Client({
+  const pgSettings: pg.ClientConfig = {
     host: secret.host, port: Number(secret.port), database: secret.database, user: secret.username, password: secret.password,
     ssl: postgresSsl(tls, secret.host!),
-  });
+  };
+  const direct = new pg.Client(pgSettings);
   const runner = new PostgresPool({
     owner: 'bench', engine: 'postgres', host: secret.host!, port: Number(secret.port), database: secret.database!, user: secret.username!,
     password: secret.password!, tls, maxConnections: 1,
   }, { idleMs: 60_000 });
   const runOptions = { rowLimit: defaultRowLimit, timeoutMs: parseDuration(defaultStatementTimeout), readOnly: true };
   const http = new ConsoleClient(b.console.url, 1);
+  const bare = new BareApi(pgSettings, sql);
   await direct.connect();
   try {
+    const bareHttp = new ConsoleClient(await bare.start(), 1);
     const rows = (await direct.query(sql)).rowCount ?? 0;
     const body = JSON.stringify({ sql });
     let leaked = 0;
@@ -140,17 +150,25 @@ async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
       if (result.rowCount !== rows) throw new Error(`the direct query returned ${result.rowCount} rows, then ${rows}`);
       return ms;
     };
+    const viaBare = async (): Promise<number> => {
+      const { ms, value: res } = await timed(() => bareHttp.request('POST', '/query', { body }));
+      if (res.status !== 200) throw new Error(`the bare HTTP API answered HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+      const answer = JSON.parse(res.text) as { rowCount: number };
+      if (answer.rowCount !== rows) throw new Error(`the bare HTTP API returned ${answer.rowCount} rows, the database directly ${rows}`);
+      return ms;
+    };
     const viaRunner = async (): Promise<number> => {
       const { ms, value: result } = await timed(() => runner.run(sql, runOptions));
       if (result.rowCount !== rows) throw new Error(`the runner returned ${result.rowCount} rows, the database directly ${rows}`);
       return ms;
     };
-    const series = { api: [] as number[], server: [] as number[], health: [] as number[], direct: [] as number[], runner: [] as number[] };
+    const series = { api: [] as number[], server: [] as number[], health: [] as number[], direct: [] as number[], runner: [] as number[], floor: [] as number[] };
     for (let i = 0; i < block; i++) {
       await viaApi();
       await viaHealth();
       await viaPg();
       await viaRunner();
+      await viaBare();
     }
     while (series.api.length < samples) {
       const n = Math.min(block, samples - series.api.length);
@@ -162,13 +180,15 @@ async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
       for (let i = 0; i < n; i++) series.health.push(await viaHealth());
       for (let i = 0; i < n; i++) series.direct.push(await viaPg());
       for (let i = 0; i < n; i++) series.runner.push(await viaRunner());
+      for (let i = 0; i < n; i++) series.floor.push(await viaBare());
     }
     return {
       rows, api: distribution(series.api), server: distribution(series.server), health: distribution(series.health),
-      direct: distribution(series.direct), runner: distribution(series.runner), guardUs: guardCostOf(sql, 200), leakedInResponses: leaked,
+      direct: distribution(series.direct), runner: distribution(series.runner), floor: distribution(series.floor), guardUs: guardCostOf(sql, 200), leakedInResponses: leaked,
     };
   } finally {
     http.close();
+    await bare.close();
     await direct.end();
     await runner.close();
   }
@@ -293,12 +313,15 @@ function print(f: Figures): void {
   out(`               direct  ${formatMs(latency.direct)}  (pg, same user and TLS, one open connection)`);
   out(`               runner  ${formatMs(latency.runner)}  (the console's PostgresPool alone: the read-only transaction with its limits, one round trip)`);
   out(`               health  ${formatMs(latency.health)}  (GET /healthz, same client: HTTP alone)`);
+  out(`               floor   ${formatMs(latency.floor)}  (a bare node:http server running the query on its own pg connection: the least any HTTP API adds here)`);
   const m = { api: latency.api.p50, server: latency.server.p50, health: latency.health.p50, runner: latency.runner.p50, direct: latency.direct.p50 };
   out(`               where the API's median goes (differences of medians, approximate): HTTP round trip ${m.health.toFixed(2)} ms; ` +
     `authentication, policy lookup (cached), routing, JSON and logs ${(m.api - m.server - m.health).toFixed(2)} ms; ` +
     `guard (verdict remembered; a full check of this statement takes ${(latency.guardUs.p50 / 1000).toFixed(2)} ms), credentials and admission ${(m.server - m.runner).toFixed(2)} ms; ` +
     `the read-only transaction around the statement ${(m.runner - m.direct).toFixed(2)} ms; the statement itself ${m.direct.toFixed(2)} ms`);
-  out(`               ratio   ${ratio.toFixed(2)}× at p50 (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'})`);
+  const floorRatio = latency.floor.p50 / latency.direct.p50;
+  out(`               ratio   ${ratio.toFixed(2)}× at p50 (target ≤ 1.5×: ${ratio <= 1.5 ? 'met' : 'NOT met'}); the bare HTTP API's ${floorRatio.toFixed(2)}× ` +
+    `is the floor on this machine, and the console costs ${(latency.api.p50 / latency.floor.p50).toFixed(2)}× that floor`);
   out(`  concurrency  ${load.clients} clients, ${users} users, ${(durationMs / 1000).toFixed(0)}s after a ${loadWarmupMs / 1000}s warm-up: ${load.requests} requests ` +
     `(${(load.requests / load.seconds).toFixed(0)}/s), ${load.ok} OK, ${load.tooMany} deliberate 429s, ${load.errors} errors ` +
     `(target 0: ${load.errors === 0 ? 'met' : 'NOT met'})${load.errors ? ` ${JSON.stringify(load.errorKinds)}` : ''}`);

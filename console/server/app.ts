@@ -33,6 +33,8 @@ const quietPaths = new Set(['/healthz', '/readyz', '/metrics']);
 export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
+  // API answers are never cached (no-store), so hashing every body for an ETag would be wasted work.
+  app.set('etag', false);
   app.use(pinoHttp({
     logger: options.log,
     genReqId: (req, res) => {
