@@ -9,6 +9,8 @@ import { findCondition } from './controllers/conditions.js';
 import { referencedSecrets } from './controllers/connection/desired.js';
 import { ConnectionReconciler } from './controllers/connection/reconcile.js';
 import { ConnectionRegistry } from './controllers/connection/registry.js';
+import { typed } from './controllers/network/apply.js';
+import { ownerLabels } from './controllers/network/desired.js';
 import { policyLabel } from './controllers/policy/credentials.js';
 import { PolicyReconciler } from './controllers/policy/reconcile.js';
 import { createEngine } from './engines/index.js';
@@ -132,6 +134,20 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   secrets.onDelete((s) => {
     kube.ownSecretWrites.forget(s);
     if (ownerOf(s)) policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`);
+  });
+
+  // A managed NetworkPolicy someone else changed or deleted is put back by its owner's pass at once, not at
+  // the next resync; the echo of the operator's own write starts nothing.
+  const networkPolicyChanged = (np: V1NetworkPolicy): void => {
+    const labels = np.metadata?.labels ?? {};
+    const namespace = np.metadata?.namespace;
+    if (labels[ownerLabels.policy]) policyQueue.add(`${namespace}/${labels[ownerLabels.policy]}`);
+    if (labels[ownerLabels.connection]) connectionQueue.add(`${namespace}/${labels[ownerLabels.connection]}`);
+  };
+  networkPolicies.onUpdate((_old, np) => !kube.ownNetworkPolicyWrites.isOwn(typed(np) ?? np) && networkPolicyChanged(np));
+  networkPolicies.onDelete((np) => {
+    kube.ownNetworkPolicyWrites.forget(np);
+    networkPolicyChanged(np);
   });
 
   const connectionsReading = (s: V1Secret): DatabaseConnection[] => connections.list().filter((c) =>

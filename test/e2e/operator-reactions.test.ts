@@ -1,9 +1,9 @@
 /**
  * Watch-driven reactions, with a resync period too long to hide them: a change to an admin Secret takes
- * effect at once, a policy waiting for its DatabaseConnection proceeds when it appears, and /metrics reports
- * reconciles.
+ * effect at once, a policy waiting for its DatabaseConnection proceeds when it appears, a credentials Secret
+ * or a NetworkPolicy changed behind the operator's back is put back, and /metrics reports reconciles.
  */
-import { CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../support/crds.js';
 import { eventually, kubeConfig, uniqueName } from '../support/kube.js';
@@ -67,6 +67,33 @@ describe('operator reactions', () => {
     // The resync period is 10 minutes: only the watch event of the edit can bring this back.
     await eventually('the Secret to be restored', async () => (await r.readSecret(name))?.host === db.host, 20_000);
     expect((await r.readSecret(name))?.password).toBe(before?.password);
+  });
+
+  it('puts back a NetworkPolicy someone edited or deleted, at once (a policy\'s egress, a connection\'s ingress)', async () => {
+    const net = kc.makeApiClient(NetworkingV1Api);
+    const read = (name: string): Promise<V1NetworkPolicy | undefined> => net.readNamespacedNetworkPolicy({ namespace: ns, name }).catch(() => undefined);
+    const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+    await r.patch('databaseconnections', 'late', { spec: { network: { podSelector: { matchLabels: { app: 'shop-db' } } } } });
+    await r.patch('accesspolicies', 'early', { spec: { clients: { podSelector: { matchLabels: { app: 'api' } } } } });
+    const egress = await eventually('the egress NetworkPolicy', async () =>
+      ((await read('dbwarden-early'))?.spec?.podSelector?.matchLabels?.app === 'api' ? read('dbwarden-early') : undefined), 20_000);
+    const ingress = await eventually('the ingress NetworkPolicy admitting the policy\'s clients', async () => {
+      const np = await read('dbwarden-late-ingress');
+      return np?.spec?.ingress?.[0]?._from?.some((peer) => peer.podSelector?.matchLabels?.app === 'api') ? np : undefined;
+    }, 20_000);
+
+    // The resync period is 10 minutes: only the watch events of these changes can bring them back.
+    await net.patchNamespacedNetworkPolicy({ namespace: ns, name: 'dbwarden-late-ingress', body: { spec: { ingress: [{}] } } }, mergePatch);
+    await eventually('the ingress NetworkPolicy to be restored (an empty rule admitted every pod)', async () =>
+      JSON.stringify((await read('dbwarden-late-ingress'))?.spec) === JSON.stringify(ingress.spec), 20_000);
+    await net.patchNamespacedNetworkPolicy({ namespace: ns, name: 'dbwarden-early', body: { spec: { podSelector: { matchLabels: { app: 'other' } } } } }, mergePatch);
+    await eventually('the egress NetworkPolicy to be restored', async () =>
+      JSON.stringify((await read('dbwarden-early'))?.spec) === JSON.stringify(egress.spec), 20_000);
+    await net.deleteNamespacedNetworkPolicy({ namespace: ns, name: 'dbwarden-early' });
+    await eventually('the deleted egress NetworkPolicy to be made again', async () => {
+      const np = await read('dbwarden-early');
+      return np !== undefined && np.metadata?.uid !== egress.metadata?.uid && JSON.stringify(np.spec) === JSON.stringify(egress.spec);
+    }, 20_000);
   });
 
   it('serves reconcile and queue metrics', async () => {

@@ -11,7 +11,7 @@ import {
 } from '@kubernetes/client-node';
 import { group, version } from '@dbwarden/crds';
 import { isNotFound } from './errors.js';
-import { OwnWrites } from './own-writes.js';
+import { networkPolicyContent, OwnWrites, secretContent } from './own-writes.js';
 
 export const fieldManager = 'dbwarden-operator';
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -24,7 +24,9 @@ export class KubeClient {
   readonly networking: NetworkingV1Api;
 
   /** What this process last wrote to each Secret (the watch's echo of it starts no reconcile). */
-  readonly ownSecretWrites = new OwnWrites();
+  readonly ownSecretWrites = new OwnWrites<V1Secret>(secretContent);
+  /** What this process last wrote to each NetworkPolicy it manages, in the same way. */
+  readonly ownNetworkPolicyWrites = new OwnWrites<V1NetworkPolicy>(networkPolicyContent);
 
   constructor(readonly config: KubeConfig) {
     this.core = config.makeApiClient(CoreV1Api);
@@ -83,10 +85,12 @@ export class KubeClient {
   }
 
   async createNetworkPolicy(namespace: string, body: V1NetworkPolicy): Promise<void> {
+    this.ownNetworkPolicyWrites.record(namespace, body);
     await this.networking.createNamespacedNetworkPolicy({ namespace, body, fieldManager });
   }
 
   async replaceNetworkPolicy(namespace: string, body: V1NetworkPolicy): Promise<void> {
+    this.ownNetworkPolicyWrites.record(namespace, body);
     await this.networking.replaceNamespacedNetworkPolicy({ namespace, name: body.metadata!.name!, body, fieldManager });
   }
 

@@ -7,6 +7,8 @@ export interface ComponentNamespaces {
   console: string;
 }
 
+/** The label naming the owner of a NetworkPolicy dbwarden writes: an AccessPolicy's egress, a DatabaseConnection's ingress. */
+export const ownerLabels = { policy: 'dbwarden.io/policy', connection: 'dbwarden.io/connection' } as const;
 export const operatorPodLabels = { 'app.kubernetes.io/name': 'dbwarden-operator' };
 export const consolePodLabels = { 'app.kubernetes.io/name': 'dbwarden-console' };
 
@@ -50,7 +52,7 @@ export function egressPolicy(policy: AccessPolicy, connection: DatabaseConnectio
     metadata: {
       name: egressPolicyName(policy),
       namespace: policy.metadata?.namespace,
-      labels: { ...managedByLabel, 'dbwarden.io/policy': policy.metadata?.name ?? '' },
+      labels: { ...managedByLabel, [ownerLabels.policy]: policy.metadata?.name ?? '' },
       ownerReferences: [owner('AccessPolicy', policy)],
     },
     spec: {
@@ -90,7 +92,7 @@ export function ingressPolicy(connection: DatabaseConnection, policies: AccessPo
     metadata: {
       name: ingressPolicyName(connection),
       namespace: connection.metadata?.namespace,
-      labels: { ...managedByLabel, 'dbwarden.io/connection': connection.metadata?.name ?? '' },
+      labels: { ...managedByLabel, [ownerLabels.connection]: connection.metadata?.name ?? '' },
       ownerReferences: [owner('DatabaseConnection', connection)],
     },
     // client-node's model names the `from` field `_from`.
