@@ -5,7 +5,7 @@ describe('operator configuration', () => {
   it('has defaults', () => {
     expect(loadConfig([], {})).toEqual({
       namespaces: [], workers: 4, resyncMs: 30_000, leaderElect: false, leaderElectionNamespace: 'default',
-      leaderElectionId: 'dbwarden-operator', operatorNamespace: 'dbwarden-system', consoleNamespace: 'dbwarden-system',
+      leaderElectionId: 'dbwarden-operator', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, operatorNamespace: 'dbwarden-system', consoleNamespace: 'dbwarden-system',
       metricsPort: 8080, logLevel: 'info',
     });
   });
@@ -23,6 +23,16 @@ describe('operator configuration', () => {
       expect(message).toContain('--resync-period (DBWARDEN_RESYNC_PERIOD)');
       expect(message).toContain('--leader-elect (DBWARDEN_LEADER_ELECT)');
     }
+  });
+  it('takes Lease timings, and refuses those that would let two replicas lead at once', () => {
+    expect(loadConfig(['--leader-election-lease-duration=6s', '--leader-election-renew-deadline=4s'], { DBWARDEN_LEADER_ELECTION_RETRY_PERIOD: '500ms' }))
+      .toMatchObject({ leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 });
+    expect(() => loadConfig(['--leader-election-lease-duration=10s'], {}))
+      .toThrow('--leader-election-renew-deadline (DBWARDEN_LEADER_ELECTION_RENEW_DEADLINE): must be shorter than the lease duration');
+    expect(() => loadConfig(['--leader-election-renew-deadline=2s'], {}))
+      .toThrow('--leader-election-retry-period (DBWARDEN_LEADER_ELECTION_RETRY_PERIOD): must be shorter than the renew deadline');
+    expect(() => loadConfig(['--leader-election-lease-duration=7500ms', '--leader-election-renew-deadline=5s'], {}))
+      .toThrow('--leader-election-lease-duration (DBWARDEN_LEADER_ELECTION_LEASE_DURATION): must be whole seconds');
   });
   it('refuses unknown flags and explains the known ones', () => {
     expect(() => loadConfig(['--wrokers', '2'], {})).toThrow(/--wrokers[\s\S]*--workers/);

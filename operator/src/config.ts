@@ -10,6 +10,9 @@ const flags = {
   'leader-elect': { env: 'DBWARDEN_LEADER_ELECT', help: 'use a Lease so only one replica reconciles (true/false)', default: 'false' },
   'leader-election-namespace': { env: 'DBWARDEN_LEADER_ELECTION_NAMESPACE', help: 'namespace of the Lease (default: POD_NAMESPACE, else default)', default: '' },
   'leader-election-id': { env: 'DBWARDEN_LEADER_ELECTION_ID', help: 'name of the Lease', default: 'dbwarden-operator' },
+  'leader-election-lease-duration': { env: 'DBWARDEN_LEADER_ELECTION_LEASE_DURATION', help: 'how long other replicas wait after the last renewal before taking over (whole seconds)', default: '15s' },
+  'leader-election-renew-deadline': { env: 'DBWARDEN_LEADER_ELECTION_RENEW_DEADLINE', help: 'how long the leader keeps trying to renew before it stops leading and exits', default: '10s' },
+  'leader-election-retry-period': { env: 'DBWARDEN_LEADER_ELECTION_RETRY_PERIOD', help: 'time between attempts to acquire or renew the Lease', default: '2s' },
   'console-namespace': { env: 'DBWARDEN_CONSOLE_NAMESPACE', help: "namespace of the console's pods, admitted to databases by NetworkPolicies (default: the operator's)", default: '' },
   'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8080' },
   'log-level': { env: 'DBWARDEN_LOG_LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
@@ -17,26 +20,41 @@ const flags = {
 
 type FlagName = keyof typeof flags;
 
+/** A duration flag (such as 30s or 1m) of at least `minMs`, in milliseconds. */
+const duration = (minMs: number, wholeSeconds = false) => z.string().transform((s, ctx) => {
+  try {
+    const ms = parseDuration(s);
+    if (ms < minMs) ctx.addIssue({ code: 'custom', message: `must be at least ${minMs / 1000}s` });
+    if (wholeSeconds && ms % 1000 !== 0) ctx.addIssue({ code: 'custom', message: 'must be whole seconds (a Lease counts in seconds)' });
+    return ms;
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+});
+
 const schema = z.object({
   namespaces: z.string().transform((s) => s.split(',').map((n) => n.trim()).filter(Boolean))
     .pipe(z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'not a namespace name'))),
   workers: z.coerce.number().int().min(1).max(64),
-  'resync-period': z.string().transform((s, ctx) => {
-    try {
-      const ms = parseDuration(s);
-      if (ms < 1000) ctx.addIssue({ code: 'custom', message: 'must be at least 1s' });
-      return ms;
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      return z.NEVER;
-    }
-  }),
+  'resync-period': duration(1000),
   'leader-elect': z.enum(['true', 'false']).transform((s) => s === 'true'),
   'leader-election-namespace': z.string(),
   'leader-election-id': z.string().min(1),
+  'leader-election-lease-duration': duration(2000, true),
+  'leader-election-renew-deadline': duration(1000),
+  'leader-election-retry-period': duration(100),
   'console-namespace': z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'not a namespace name'),
   'metrics-port': z.coerce.number().int().min(0).max(65535),
   'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error']),
+}).superRefine((c, ctx) => {
+  // As client-go requires: the leader gives up before anyone may take over, and retries several times first.
+  if (c['leader-election-lease-duration'] <= c['leader-election-renew-deadline']) {
+    ctx.addIssue({ code: 'custom', path: ['leader-election-renew-deadline'], message: 'must be shorter than the lease duration' });
+  }
+  if (c['leader-election-renew-deadline'] <= c['leader-election-retry-period']) {
+    ctx.addIssue({ code: 'custom', path: ['leader-election-retry-period'], message: 'must be shorter than the renew deadline' });
+  }
 });
 
 export interface OperatorConfig {
@@ -46,6 +64,10 @@ export interface OperatorConfig {
   leaderElect: boolean;
   leaderElectionNamespace: string;
   leaderElectionId: string;
+  /** Lease timings (client-go's meaning): takeover after leaseDuration; the leader stops after renewDeadline. */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   /** Where the operator's own pods run (POD_NAMESPACE in a cluster): NetworkPolicies admit them to databases. */
   operatorNamespace: string;
   consoleNamespace: string;
@@ -92,6 +114,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     leaderElect: c['leader-elect'],
     leaderElectionNamespace: c['leader-election-namespace'] || env.POD_NAMESPACE || 'default',
     leaderElectionId: c['leader-election-id'],
+    leaseDurationMs: c['leader-election-lease-duration'],
+    renewDeadlineMs: c['leader-election-renew-deadline'],
+    retryPeriodMs: c['leader-election-retry-period'],
     operatorNamespace: env.POD_NAMESPACE || 'dbwarden-system',
     consoleNamespace: c['console-namespace'] || env.POD_NAMESPACE || 'dbwarden-system',
     metricsPort: c['metrics-port'],

@@ -191,7 +191,10 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   let workers: Promise<void> | undefined;
   if (config.leaderElect) {
     const identity = `${process.env.POD_NAME ?? hostname()}_${process.pid}`;
-    elector = new LeaderElector(kc, { namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity, logger: log });
+    elector = new LeaderElector(kc, {
+      namespace: config.leaderElectionNamespace, name: config.leaderElectionId, identity, logger: log,
+      leaseDurationMs: config.leaseDurationMs, renewDeadlineMs: config.renewDeadlineMs, retryPeriodMs: config.retryPeriodMs,
+    });
     void elector.run({
       onStartedLeading: () => {
         log.info({ identity }, 'became leader: reconciling');
