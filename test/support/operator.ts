@@ -14,6 +14,11 @@ export interface RunningOperator {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/** The caller's log level when it shows info lines (trace, debug, info), else info. */
+function verboseEnough(level: string | undefined): string {
+  return level === 'trace' || level === 'debug' ? level : 'info';
+}
+
 /**
  * Runs the real operator (the bundle of `operator/src/main.ts` that test/setup/global.ts builds) as a child process against the test API server,
  * watching only the given namespaces so suites running at the same time do not meet.
@@ -24,7 +29,9 @@ export async function startOperator(namespaces: string[], args: string[] = [], e
   const child = spawn(process.execPath, ['--enable-source-maps', join(root, 'dist', 'operator', 'main.mjs'),
     `--namespaces=${namespaces.join(',')}`, '--metrics-port=0', '--resync-period=5s', ...args], {
     cwd: root,
-    env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: operatorNamespace, ...env },
+    // Info lines at least, whatever DBWARDEN_LOG_LEVEL the caller runs with (e.g. for the console in
+    // bench:console): the start-up line above and the tests read them.
+    env: { ...process.env, KUBECONFIG: kubeconfig, POD_NAMESPACE: operatorNamespace, DBWARDEN_LOG_LEVEL: verboseEnough(process.env.DBWARDEN_LOG_LEVEL), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
