@@ -24,6 +24,8 @@ import { WorkQueue } from './runtime/workqueue.js';
 
 const apiPrefix = `/apis/${apiVersion}`;
 const selector = Object.entries(managedByLabel).map(([k, v]) => `${k}=${v}`).join(',');
+/** Every object but those the operator manages (a missing label matches too). */
+const notManagedSelector = Object.entries(managedByLabel).map(([k, v]) => `${k}!=${v}`).join(',');
 
 /** How long a connection's pass waits for more of its policies' changes to coalesce with. */
 const policyBurstMs = 1000;
@@ -54,10 +56,11 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const secrets = new Cache<V1Secret>(kc, { ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: selector });
   // The NetworkPolicies it writes: each pass compares with the cache instead of reading from the API server.
   const networkPolicies = new Cache<V1NetworkPolicy>(kc, { ...cacheOpts, prefix: '/apis/networking.k8s.io/v1', plural: 'networkpolicies', labelSelector: selector });
-  // Every Secret, reduced to its identity: enough to notice an admin or CA Secret change, without keeping
-  // (or logging) any data, annotations included (kubectl's last-applied-configuration holds the data).
+  // Every other Secret, reduced to its identity: enough to notice an admin or CA Secret change, without keeping
+  // (or logging) any data, annotations included (kubectl's last-applied-configuration holds the data). The
+  // operator's own credentials Secrets are in `secrets` above: each write to one makes one watch event, not two.
   const secretNames = new Cache<V1Secret>(kc, {
-    ...cacheOpts, prefix: '/api/v1', plural: 'secrets',
+    ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: notManagedSelector,
     transform: ({ metadata }) => ({ metadata: { name: metadata?.name, namespace: metadata?.namespace, uid: metadata?.uid, resourceVersion: metadata?.resourceVersion } }),
   });
 
@@ -155,9 +158,12 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const secretChanged = (s: V1Secret): void => {
     for (const c of connectionsReading(s)) connectionQueue.add(keyOf(c));
   };
-  secretNames.onAdd(secretChanged);
-  secretNames.onUpdate((_old, s) => secretChanged(s));
-  secretNames.onDelete(secretChanged);
+  for (const cache of [secretNames, secrets]) {
+    // A connection naming one of the operator's own Secrets is odd, but followed all the same.
+    cache.onAdd(secretChanged);
+    cache.onUpdate((_old, s) => secretChanged(s));
+    cache.onDelete(secretChanged);
+  }
 
   const caches = [connections, policies, secrets, secretNames, networkPolicies];
   const server = new OperatorServer({ port: config.metricsPort, registry: metrics.registry, logger: log });
