@@ -160,6 +160,11 @@ function printFull(r: { baseline: Baseline; conv: ConvergeResult; steady: Steady
   out(`             objects changed in its namespace: ${steady.changedObjects.length ? steady.changedObjects.slice(0, 10).join(', ') : 'none'}; new Events: ${steady.newEvents.length ? steady.newEvents.slice(0, 5).join('; ') : 'none'}`);
   out(`             database writes ${steady.operator.dbWrites} (dbwarden_database_writes_total); PostgreSQL catalogs ` +
     `${steady.postgresCatalogsChanged.length ? `CHANGED: ${steady.postgresCatalogsChanged.join(', ')}` : 'unchanged'}; MariaDB privilege statements by all clients: ${JSON.stringify(steady.mariadbStatementsAllClients)}`);
+  const passes = Math.max(steady.operator.reconciles, 1);
+  const operatorCpu = steady.cpu.bySeconds.operator ?? 0;
+  out(`             ${formatCpu(steady.cpu)}`);
+  out(`             per no-op pass: operator ${((operatorCpu / passes) * 1000).toFixed(1)} ms, machine ${((steady.cpu.busySeconds / passes) * 1000).toFixed(1)} ms of CPU; ` +
+    `at this cost one core re-checks about ${Math.round(passes / Math.max(steady.cpu.busySeconds, 0.001))} policies a second (size --resync-period to the policy count)`);
   out(`  memory     ${memory.policies} unconnected policies (${memory.cachedPolicies} cached in all): VmRSS ${memory.rssMb} MB peak while settled (${memory.rssMbBefore} MB before; ` +
     `process_resident_memory_bytes ${memory.metricRssMb} MB, V8 heap used ${memory.heapUsedMb} MB); target ≤ 250 MB: ${memory.rssMb <= 250 ? 'met' : 'NOT met'}`);
   out(`  operator   log ${operator.logFile}; warnings and errors: ${Object.keys(operator.logCounts).length ? JSON.stringify(operator.logCounts) : 'none'}` +
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
     });
 
     const steady = await step(`Steady state: one full resync (${args.resync}) of ${n} converged policies`, () => measureSteadyState({
-      admin, env, identity: made, operatorPort: running.port, namespace: conv, postgres: [dbs.pg], resyncMs, policies: n,
+      admin, env, identity: made, operatorPort: running.port, namespace: conv, postgres: [dbs.pg], resyncMs, policies: n, operatorPid: running.pid,
     }));
     info(`  steady state: ${steady.operator.reconciles} reconciles, ${steady.operator.apiWrites} API writes, ${steady.operator.dbWrites} database writes`);
 

@@ -17,6 +17,7 @@ import { mariadbAdmin, postgresAdmin } from '../test/support/databases.js';
 import { required } from '../test/support/env.js';
 import type { BenchDatabase } from './databases.js';
 import type { OperatorIdentity } from './identity.js';
+import { cpuSnapshot, cpuUsage, type CpuUsage } from './cpu.js';
 import { diff, readCounters, waitQuiet, type Counters } from './operator-run.js';
 import { apiserverMetrics, heartbeat, info, seconds, sleep, type Sample } from './support.js';
 
@@ -38,6 +39,8 @@ export interface SteadyStateResult {
   postgresCatalogsChanged: string[];
   /** MariaDB global Com_* counters that moved (all clients of the server). */
   mariadbStatementsAllClients: Record<string, number>;
+  /** Where the CPU went during the window: what the resync of converged policies costs. */
+  cpu: CpuUsage;
 }
 
 function apiWritesByResource(samples: readonly Sample[]): Map<string, number> {
@@ -122,6 +125,7 @@ export async function measureSteadyState(opts: {
   postgres: BenchDatabase[];
   resyncMs: number;
   policies: number;
+  operatorPid: number;
 }): Promise<SteadyStateResult> {
   const read = (): Promise<Counters> => readCounters(opts.env, opts.operatorPort, opts.identity);
   await waitQuiet(read, 5_000, 120_000);
@@ -141,11 +145,13 @@ export async function measureSteadyState(opts: {
   info(`  steady state: watching one full resync (${seconds(windowMs)}s window) for writes`);
   const t0 = Date.now();
   const stopHeartbeat = heartbeat(10_000, (s) => `steady state: ${s}s of ${seconds(windowMs)}s`);
+  const cpuBefore = cpuSnapshot();
   try {
     await sleep(windowMs);
   } finally {
     stopHeartbeat();
   }
+  const cpu = cpuUsage(cpuBefore, cpuSnapshot(), opts.env, opts.operatorPid);
   const after = await snapshot();
 
   const apiWritesAllClients: Record<string, number> = {};
@@ -170,5 +176,6 @@ export async function measureSteadyState(opts: {
     newEvents: [...after.events].filter((e) => !before.events.has(e)),
     postgresCatalogsChanged: after.pg.flatMap((catalogs, i) => [...catalogs].filter(([k, v]) => before.pg[i]?.get(k) !== v).map(([k]) => k)),
     mariadbStatementsAllClients,
+    cpu,
   };
 }
