@@ -60,7 +60,7 @@ const isOwnGroup = (login: string, role: ReachedRole): boolean =>
   role.direct && isManagedComment(role.comment) && (login === `${role.name}_a` || login === `${role.name}_b`);
 
 export async function auditLogin(db: Queryable, login: string): Promise<LoginAudit> {
-  const { rows } = await db.query<{ facts: AuditFacts }>(auditSql, [login]);
+  const { rows } = await db.query<{ facts: AuditFacts }>({ name: 'dbwarden-audit', text: auditSql, values: [login] });
   const facts = rows[0]?.facts;
   if (facts?.role == null) return { login, exists: false, findings: [] };
   const ownGroups = new Set(facts.reached.filter((role) => isOwnGroup(login, role)).map((role) => role.name));

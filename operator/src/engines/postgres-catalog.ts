@@ -142,12 +142,14 @@ SELECT json_build_object(
 ) AS catalog`;
 
 export async function readCatalog(db: Queryable, request: CatalogRequest): Promise<Catalog> {
-  const { rows } = await db.query<{ catalog: Catalog }>(catalogSql, [
+  // Named, so each admin connection parses and plans it once (see planOnce in postgres.ts): planning this
+  // query costs the server several times what running it does.
+  const { rows } = await db.query<{ catalog: Catalog }>({ name: 'dbwarden-catalog', text: catalogSql, values: [
     request.roles,
     request.schemas,
     request.tables.map((t) => t.schema),
     request.tables.map((t) => t.name),
-  ]);
+  ] });
   const catalog = rows[0]?.catalog;
   if (catalog === undefined) throw new Error('the catalog query returned no row');
   return catalog;

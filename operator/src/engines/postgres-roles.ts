@@ -51,8 +51,10 @@ export const roleColumns = `r.rolname AS name, shobj_description(r.oid, 'pg_auth
   r.rolcreaterole AS createrole, r.rolcreatedb AS createdb, r.rolreplication AS replication, r.rolbypassrls AS bypassrls,
   r.rolcanlogin AS login, r.rolinherit AS inherit, r.rolconnlimit AS "connectionLimit"`;
 
+const rolesSql = `SELECT ${roleColumns} FROM pg_roles r WHERE r.rolname = ANY($1::text[])`;
+
 export async function readRoles(db: Queryable, names: readonly string[]): Promise<RoleRow[]> {
-  const { rows } = await db.query<RoleRow>(`SELECT ${roleColumns} FROM pg_roles r WHERE r.rolname = ANY($1::text[])`, [names]);
+  const { rows } = await db.query<RoleRow>({ name: 'dbwarden-roles', text: rolesSql, values: [names as string[]] });
   return rows;
 }
 

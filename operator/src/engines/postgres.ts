@@ -75,6 +75,17 @@ interface PlannedWrites {
  */
 const privilegeLock = [0x64627764, 1];
 
+/**
+ * Makes a new admin connection keep one generic plan per named statement. The catalog reads of every pass are
+ * named (prepared once per connection), but the server would still plan them again on each execution with
+ * the parameters' values (its default for the first executions, and whenever the generic plan does not look
+ * cheaper): about 4 ms of server CPU per pass against about 2 ms to run them. A server older than 12 has no
+ * plan_cache_mode and refuses the SET, which changes nothing else.
+ */
+function planOnce(client: pg.PoolClient): void {
+  client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
+}
+
 export class PostgresEngine implements Engine {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
@@ -87,6 +98,7 @@ export class PostgresEngine implements Engine {
     this.pool = new pg.Pool({ ...this.clientConfig(settings.admin.username, settings.admin.password, adminConnectTimeoutMs), max: 4 });
     // A pooled connection that breaks while idle is replaced on the next query; the error must not crash the process.
     this.pool.on('error', () => undefined);
+    this.pool.on('connect', planOnce);
   }
 
   async facts(): Promise<ServerFacts> {
