@@ -13,7 +13,7 @@ import { postgresAdmin } from '../../../test/support/databases.js';
 import { required } from '../../../test/support/env.js';
 import { generatePassword } from '../credentials/password.js';
 import { EngineError, type ConnectionSettings, type EngineObserver, type GrantSpec, type PrincipalSpec } from './engine.js';
-import { PostgresEngine } from './postgres.js';
+import { planOnce, PostgresEngine } from './postgres.js';
 import { scramSha256Verifier } from './postgres-scram.js';
 
 const suffix = randomBytes(4).toString('hex');
@@ -224,6 +224,23 @@ describe('connection and facts', () => {
     const port = await freePort();
     expect((await engineError(newEngine({ port }).facts())).reason).toBe('Unreachable');
     expect((await engineError(newEngine({ database: `${database}_missing` }).facts())).reason).toBe('DatabaseNotFound');
+  });
+});
+
+describe('admin connections', () => {
+  it('keep one generic plan per named statement from their first query on (the catalog reads are not planned on every pass)', async () => {
+    const pool = new pg.Pool({
+      host: required('PGHOST'), port: Number(required('PGPORT')), user: required('PGUSER'), password: required('PGPASSWORD'),
+      database, ssl: { ca: ca(), rejectUnauthorized: true }, max: 2,
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- pg-pool awaits it (see PostgresEngine)
+      onConnect: planOnce,
+    });
+    try {
+      const modes = await Promise.all([1, 2, 3, 4].map(() => pool.query<{ plan_cache_mode: string }>('SHOW plan_cache_mode')));
+      expect(modes.map((r) => r.rows[0]?.plan_cache_mode)).toEqual(Array(4).fill('force_generic_plan'));
+    } finally {
+      await pool.end();
+    }
   });
 });
 

@@ -82,8 +82,9 @@ const privilegeLock = [0x64627764, 1];
  * cheaper): about 4 ms of server CPU per pass against about 2 ms to run them. A server older than 12 has no
  * plan_cache_mode and refuses the SET, which changes nothing else.
  */
-function planOnce(client: pg.PoolClient): void {
-  client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
+export async function planOnce(client: pg.ClientBase): Promise<void> {
+  // pg-pool waits for this before it hands the connection out.
+  await client.query('SET plan_cache_mode = force_generic_plan').catch(() => undefined);
 }
 
 export class PostgresEngine implements Engine {
@@ -95,10 +96,15 @@ export class PostgresEngine implements Engine {
     private readonly settings: ConnectionSettings,
     private readonly observer?: EngineObserver,
   ) {
-    this.pool = new pg.Pool({ ...this.clientConfig(settings.admin.username, settings.admin.password, adminConnectTimeoutMs), max: 4 });
+    this.pool = new pg.Pool({
+      ...this.clientConfig(settings.admin.username, settings.admin.password, adminConnectTimeoutMs),
+      max: 4,
+      // @types/pg says onConnect returns void; pg-pool (3.14) awaits the promise it returns before handing the client out.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises -- see above
+      onConnect: planOnce,
+    });
     // A pooled connection that breaks while idle is replaced on the next query; the error must not crash the process.
     this.pool.on('error', () => undefined);
-    this.pool.on('connect', planOnce);
   }
 
   async facts(): Promise<ServerFacts> {
