@@ -13,3 +13,18 @@ export class ReconcileError extends Error {
     this.name = 'ReconcileError';
   }
 }
+
+/**
+ * A failed pass that still audited the policy's users: their least-privilege findings belong in status beside
+ * the failure (a sync that could not revoke something must not leave LeastPrivilege saying Clean).
+ */
+export class AuditedFailure extends Error {
+  constructor(
+    readonly failure: unknown,
+    /** Findings as the audit reports them; undefined when the audit itself could not run. */
+    readonly findings: string[] | undefined,
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure));
+    this.name = 'AuditedFailure';
+  }
+}

@@ -1,5 +1,5 @@
 import { EngineError } from '../engines/engine.js';
-import { ReconcileError } from './errors.js';
+import { AuditedFailure, ReconcileError } from './errors.js';
 
 export interface Failure {
   reason: string;
@@ -9,6 +9,7 @@ export interface Failure {
 
 /** The condition reason and message for anything a reconcile throws. */
 export function failureOf(err: unknown): Failure {
+  if (err instanceof AuditedFailure) return failureOf(err.failure);
   if (err instanceof EngineError || err instanceof ReconcileError) {
     return { reason: err.reason, message: err.message, retryable: err.retryable };
   }

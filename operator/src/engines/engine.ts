@@ -98,6 +98,8 @@ export interface Ownership {
   foreign: string[];
   /** Which of the principal's logins exist. */
   existing: string[];
+  /** The existing logins proven ours (every account or role of that name was made by the operator for this owner). */
+  ours: string[];
 }
 
 export interface GrantReport {
@@ -170,6 +172,13 @@ export interface Engine {
    * (per login) lets MySQL/MariaDB prove ownership, as in ownership(); PostgreSQL reads its role marker.
    */
   drop(principal: PrincipalSpec, knownPasswords?: Record<string, string[]>): Promise<void>;
+  /**
+   * Revokes whatever the principal holds in system schemas or databases (pg_catalog, information_schema, any
+   * pg_* schema; mysql, sys, performance_schema), default privileges there included: the repair for a spec
+   * that is refused because it names one, so that what an earlier version granted does not outlive the refusal.
+   * Touches only principals proven ours (knownPasswords as in ownership()); returns what it revoked.
+   */
+  revokeSystemPrivileges(principal: PrincipalSpec, knownPasswords: Record<string, string[]>): Promise<string[]>;
   /** Least-privilege findings for a login (for the posture report). */
   audit(login: string): Promise<LoginAudit>;
   /** Closes the admin pool. */
@@ -187,6 +196,8 @@ export type EngineErrorReason =
   | 'ColumnNotFound'
   | 'InvalidIdentifier'
   | 'UsernameTaken'
+  | 'ReservedUsername'
+  | 'ForbiddenSchema'
   | 'DropBlocked'
   | 'Unsupported'
   | 'DatabaseError';
@@ -198,6 +209,8 @@ export class EngineError extends Error {
     message: string,
     /** False when retrying cannot help until the spec changes (e.g. InvalidIdentifier). */
     readonly retryable = true,
+    /** Privileges the principal holds beyond its policy that this failure left in place (for the least-privilege audit). */
+    readonly excess: readonly string[] = [],
   ) {
     super(message);
     this.name = 'EngineError';

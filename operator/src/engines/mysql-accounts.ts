@@ -49,17 +49,22 @@ export async function ownershipOf(
 ): Promise<Ownership> {
   const existing: string[] = [];
   const foreign: string[] = [];
+  const ours: string[] = [];
   for (const name of logins) {
     const named = accounts.filter((account) => account.user === name);
     if (named.length === 0) continue;
     existing.push(name);
-    foreign.push(...named.filter((account) => account.host !== '%').map(describeOtherAccount));
+    const elsewhere = named.filter((account) => account.host !== '%').map(describeOtherAccount);
+    foreign.push(...elsewhere);
     if (!named.some((account) => account.host === '%')) continue;
     const passwords = knownPasswords[name] ?? [];
-    if (passwords.length === 0 ? withoutPasswords === 'foreign' : !(await anyLogsIn(name, passwords, login))) foreign.push(name);
+    const proven = passwords.length === 0 ? withoutPasswords === 'ours' : await anyLogsIn(name, passwords, login);
+    if (!proven) foreign.push(name);
+    // A name that also exists on another host (or as a role) is never ours, whatever logs in at '%'.
+    else if (elsewhere.length === 0) ours.push(name);
   }
   const state = existing.length === 0 ? 'absent' : foreign.length > 0 ? 'foreign' : 'ours';
-  return { state, foreign, existing };
+  return { state, foreign, existing, ours };
 }
 
 async function anyLogsIn(user: string, passwords: readonly string[], login: (user: string, password: string) => Promise<boolean>): Promise<boolean> {

@@ -98,6 +98,19 @@ export function parseStoredDatabase(stored: string): { name: string; wildcard: b
   return { name, wildcard };
 }
 
+/** Whether a stored database name (`_` one character, `%` any, a backslash escapes) matches `name`, as the server compares. */
+export function storedPatternMatches(stored: string, name: string): boolean {
+  let source = '';
+  for (let i = 0; i < stored.length; i++) {
+    const char = stored[i] ?? '';
+    if (char === '\\' && i + 1 < stored.length) source += escapeRegExp(stored[++i] ?? '');
+    else source += char === '%' ? '.*' : char === '_' ? '.' : escapeRegExp(char);
+  }
+  return new RegExp(`^${source}$`, 'is').test(name);
+}
+
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The spelling of a database name for a database-level GRANT that matches that database only. */
 export function literalDatabasePattern(database: string): string {
   return database.replace(/[\\_%]/g, (char) => `\\${char}`);

@@ -465,6 +465,7 @@ describe('grants', () => {
       state: 'ours',
       foreign: [],
       existing: [a, b],
+      ours: [a, b],
     });
   });
 
@@ -476,7 +477,7 @@ describe('grants', () => {
     const before = await showGrants(spec.name);
     const ourGuess = generatePassword();
 
-    expect(await engine.ownership(spec, { [spec.name]: [ourGuess] })).toEqual({ state: 'foreign', foreign: [spec.name], existing: [spec.name] });
+    expect(await engine.ownership(spec, { [spec.name]: [ourGuess] })).toEqual({ state: 'foreign', foreign: [spec.name], existing: [spec.name], ours: [] });
     expect(await engine.ownership(spec, {})).toMatchObject({ state: 'foreign' });
     writes.length = 0;
     for (const attempt of [
@@ -497,7 +498,7 @@ describe('grants', () => {
   it('an account of the same name on another host is foreign', async () => {
     const spec = principal(uniqueName('host'));
     await root.query("CREATE USER ?@'localhost' IDENTIFIED BY ?", [spec.name, generatePassword()]);
-    expect(await engine.ownership(spec, {})).toEqual({ state: 'foreign', foreign: [`${spec.name}@localhost`], existing: [spec.name] });
+    expect(await engine.ownership(spec, {})).toEqual({ state: 'foreign', foreign: [`${spec.name}@localhost`], existing: [spec.name], ours: [] });
     expect((await engineError(engine.ensurePrincipal(spec, { [spec.name]: generatePassword() }))).reason).toBe('UsernameTaken');
     expect(await accountExists(spec.name)).toBe(true);
     const [rows] = await root.query<RowDataPacket[]>("SELECT 1 FROM mysql.user WHERE User = ? AND Host = '%'", [spec.name]);
@@ -574,6 +575,98 @@ describe('grants', () => {
   });
 });
 
+/** What `login` holds in the system databases, from the grant tables themselves. */
+async function systemGrants(login: string): Promise<string[]> {
+  const [rows] = await root.query<RowDataPacket[]>(
+    `SELECT CONCAT('db ', Db) AS what FROM mysql.db WHERE User = ? AND Host = '%'
+     UNION ALL SELECT CONCAT('table ', Db, '.', Table_name) FROM mysql.tables_priv WHERE User = ? AND Host = '%'
+     UNION ALL SELECT CONCAT('column ', Db, '.', Table_name, '.', Column_name) FROM mysql.columns_priv WHERE User = ? AND Host = '%'`,
+    [login, login, login],
+  );
+  return rows.map((row) => String(row.what)).filter((what) => /^(db|table|column) ((mysql|sys|performance_schema|information_schema)\b|m%)/i.test(what)).sort();
+}
+
+describe('system databases and reserved names', () => {
+  it.each(['mysql', 'sys', 'performance_schema', 'information_schema'])(
+    'a connection to the system database %s is ForbiddenSchema, even with a root admin, and changes nothing',
+    async (systemDatabase) => {
+      const counted: string[] = [];
+      const rootEngine = newEngine({ database: systemDatabase, admin: { username: required('MYSQL_USER'), password: required('MYSQL_PASSWORD') } },
+        { onWrite: (_engine, kind) => void counted.push(kind) });
+      const spec = principal(uniqueName('sysdb'));
+      await rootEngine.ensurePrincipal(spec, { [spec.name]: generatePassword() });
+      counted.length = 0;
+      const err = await engineError(rootEngine.syncGrants(spec, grants('read-only', [{ name: 'user' }])));
+      expect(err.reason).toBe('ForbiddenSchema');
+      expect(err.retryable).toBe(false);
+      expect(err.message).toContain('system database');
+      expect(counted).toEqual([]);
+      expect(await systemGrants(spec.name)).toEqual([]);
+    },
+  );
+
+  // Alternating logins (root_a, root_b) are not reserved by themselves: the controller refuses the base name (test/e2e).
+  it.each(['root', 'mysql', 'the provisioning account'])('refuses %s with ReservedUsername before anything is written', async (name) => {
+    const counted: string[] = [];
+    const counting = newEngine({}, { onWrite: (_engine, kind) => void counted.push(kind) });
+    const spec = principal(name === 'the provisioning account' ? leastAdmin.username : name);
+    const [before] = await root.query<RowDataPacket[]>('SELECT User, Host, authentication_string FROM mysql.user WHERE User = ?', [spec.name]);
+    for (const attempt of [
+      () => counting.ensurePrincipal(spec, { [spec.name]: generatePassword() }),
+      () => counting.syncGrants(spec, grants('read-only', [{ name: 'products' }])),
+      () => counting.setPassword(spec.name, generatePassword()),
+    ]) {
+      const err = await engineError(attempt());
+      expect(err.reason).toBe('ReservedUsername');
+      expect(err.retryable).toBe(false);
+    }
+    expect(counted).toEqual([]);
+    const [after] = await root.query<RowDataPacket[]>('SELECT User, Host, authentication_string FROM mysql.user WHERE User = ?', [spec.name]);
+    expect(after).toEqual(before);
+  });
+
+  it('repairs what an earlier version granted in system databases (wildcards matching one included), and touches only ours', async () => {
+    const spec = principal(uniqueName('repair'));
+    const passwords = await provision(spec, grants('read-only', [{ name: 'products' }]));
+    await root.query("GRANT SELECT ON mysql.user TO ?@'%'", [spec.name]);
+    await root.query("GRANT SELECT (User, Priv) ON mysql.global_priv TO ?@'%'", [spec.name]);
+    await root.query("GRANT SELECT ON sys.* TO ?@'%'", [spec.name]);
+    await root.query("GRANT SELECT ON performance_schema.* TO ?@'%'", [spec.name]);
+    await root.query("GRANT SELECT ON `m%`.* TO ?@'%'", [spec.name]);
+    const granted = await systemGrants(spec.name);
+    expect(granted).toEqual(expect.arrayContaining(['db m%', 'db performance_schema', 'db sys', 'table mysql.user', 'column mysql.global_priv.Priv']));
+    const session = await loginAs(spec.name, passwords[spec.name] ?? '');
+    expect(await errnoOf(session, 'SELECT authentication_string FROM mysql.user LIMIT 1')).toBe(0);
+    await session.end();
+
+    // Without a password that proves the login ours, nothing is touched.
+    expect(await engine.revokeSystemPrivileges(spec, {})).toEqual([]);
+    expect(await systemGrants(spec.name)).toEqual(granted);
+
+    const revoked = await engine.revokeSystemPrivileges(spec, { [spec.name]: [passwords[spec.name] ?? ''] });
+    expect(revoked).toEqual(expect.arrayContaining([
+      'SELECT ON mysql.user', 'SELECT ON sys.*', 'SELECT ON performance_schema.* (wildcard)', 'SELECT ON m%.* (wildcard)',
+      'SELECT ON mysql.global_priv (Priv, User)',
+    ]));
+    expect(await systemGrants(spec.name)).toEqual([]);
+    const after = await loginAs(spec.name, passwords[spec.name] ?? '', { inDatabase: false });
+    expect(await errnoOf(after, 'SELECT authentication_string FROM mysql.user LIMIT 1')).not.toBe(0);
+    await after.end();
+    expect(await engine.revokeSystemPrivileges(spec, { [spec.name]: [passwords[spec.name] ?? ''] })).toEqual([]);
+  });
+
+  it('the audit names privileges in system databases, and a sync revokes them', async () => {
+    const spec = principal(uniqueName('sysaudit'));
+    const grantSpec = grants('read-only', [{ name: 'products' }]);
+    await provision(spec, grantSpec);
+    await root.query("GRANT SELECT ON mysql.user TO ?@'%'", [spec.name]);
+    expect((await engine.audit(spec.name)).findings).toEqual(['SELECT ON mysql.user']);
+    expect((await engine.syncGrants(spec, grantSpec)).revoked).toEqual(['SELECT ON mysql.user']);
+    expect(await systemGrants(spec.name)).toEqual([]);
+    expect((await engine.audit(spec.name)).findings).toEqual([]);
+  });
+});
+
 describe('passwords, sessions and drop', () => {
   it('setPassword changes the password; retainCurrent is Unsupported on MariaDB; discardOldPassword is a no-op', async () => {
     const spec = principal(uniqueName('pw'));
@@ -632,7 +725,7 @@ describe('passwords, sessions and drop', () => {
     await ended;
     expect(await accountExists(a)).toBe(false);
     expect(await accountExists(b)).toBe(false);
-    expect(await engine.ownership(spec, {})).toEqual({ state: 'absent', foreign: [], existing: [] });
+    expect(await engine.ownership(spec, {})).toEqual({ state: 'absent', foreign: [], existing: [], ours: [] });
     writes.length = 0;
     await engine.drop(spec);
     expect(writes).toEqual([]);

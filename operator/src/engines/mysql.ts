@@ -24,6 +24,7 @@ import {
   type SyncResult,
 } from './engine.js';
 import { assertIdentifier, assertUsername } from './identifiers.js';
+import { assertNotReserved, assertNotSystemSchema, mysqlSystemDatabases, systemObjects } from './system-objects.js';
 import {
   alterAttributesStatement,
   attributesDrifted,
@@ -39,7 +40,7 @@ import { errno } from './mysql-errors.js';
 import { LoginProofs } from './mysql-login-proofs.js';
 import { readFacts } from './mysql-facts.js';
 import { desiredHeld, grantReport, readHeld, resolveTables, type HeldByLogin } from './mysql-grants.js';
-import { notation, outsideDatabaseDml, uniqueHeld, without, type Held } from './mysql-privileges.js';
+import { notation, outsideDatabaseDml, storedPatternMatches, uniqueHeld, without, type Held } from './mysql-privileges.js';
 import { hasDualPasswords, readServer } from './mysql-server.js';
 import { grantStatements, needsRevokeAll, revokeAllStatement, revokeRoleStatement, revokeStatements } from './mysql-statements.js';
 import { transportOptions, type TransportOptions } from './mysql-tls.js';
@@ -80,6 +81,7 @@ export class MysqlEngine implements Engine {
    */
   async ensurePrincipal(principal: PrincipalSpec, passwords: Record<string, string>): Promise<string[]> {
     const logins = this.loginNames(principal);
+    assertNotReserved(logins, this.#settings.admin.username);
     const known = Object.fromEntries(Object.entries(passwords).map(([login, password]) => [login, [password]]));
     const accounts = await this.#ourAccounts(logins, known);
     const created: string[] = [];
@@ -102,7 +104,9 @@ export class MysqlEngine implements Engine {
    */
   async syncGrants(principal: PrincipalSpec, grants: GrantSpec, knownPasswords: KnownPasswords = {}): Promise<SyncResult> {
     const logins = this.loginNames(principal);
+    assertNotReserved(logins, this.#settings.admin.username);
     const database = this.#database();
+    assertNotSystemSchema('mysql', database, `database ${database}`);
     const desired = desiredHeld(grants.access, database, await resolveTables(this.#admin, database, grants.tables));
     const existing = (await this.#ourAccounts(logins, knownPasswords)).map((account) => account.user);
     const before = await readHeld(this.#admin, database, existing);
@@ -125,6 +129,7 @@ export class MysqlEngine implements Engine {
 
   async setPassword(login: string, password: string, options: { retainCurrent?: boolean } = {}): Promise<void> {
     assertUsername('mysql', login);
+    assertNotReserved([login], this.#settings.admin.username);
     const retainCurrent = options.retainCurrent === true;
     if (retainCurrent) {
       const server = await readServer(this.#admin);
@@ -181,13 +186,33 @@ export class MysqlEngine implements Engine {
     }
   }
 
+  /**
+   * The admin may revoke one by one only what it grants (DML on the connection's database), so a login that holds
+   * anything in a system database loses everything with REVOKE ALL; its spec is refused anyway.
+   */
+  async revokeSystemPrivileges(principal: PrincipalSpec, knownPasswords: KnownPasswords): Promise<string[]> {
+    const logins = this.loginNames(principal);
+    const accounts = await readAccounts(this.#admin, logins);
+    const { ours } = await this.#ownershipOf(logins, accounts, knownPasswords, 'foreign');
+    const database = this.#database();
+    const before = await readHeld(this.#admin, database, ours);
+    const revoked: Held[] = [];
+    for (const [login, held] of before) {
+      if (!held.some(inSystemDatabase)) continue;
+      await this.#admin.write(revokeAllStatement(login));
+      revoked.push(...held);
+    }
+    if (revoked.length > 0) await this.#revokeRoles(await readHeld(this.#admin, database, ours), [...before.keys()]);
+    return notation(uniqueHeld(revoked));
+  }
+
   async audit(login: string): Promise<LoginAudit> {
     assertUsername('mysql', login);
     const exists = (await readAccounts(this.#admin, [login])).some((account) => account.host === '%');
     if (!exists) return { login, exists, findings: [] };
     const database = this.#database();
     const held = (await readHeld(this.#admin, database, [login])).get(login) ?? [];
-    return { login, exists, findings: notation(held.filter((entry) => outsideDatabaseDml(entry, database))) };
+    return { login, exists, findings: notation(held.filter((entry) => inSystemDatabase(entry) || outsideDatabaseDml(entry, database))) };
   }
 
   async close(): Promise<void> {
@@ -278,6 +303,16 @@ export class MysqlEngine implements Engine {
     }
     return granted;
   }
+}
+
+/**
+ * Whether an entry grants anything in a system database. A wildcard database grant counts when its pattern
+ * matches one (`m%` matches mysql).
+ */
+function inSystemDatabase(held: Held): boolean {
+  if (held.level === 'global' || held.level === 'role') return false;
+  if (held.level !== 'database' || !held.wildcard) return systemObjects.mysql.systemSchema(held.database) !== undefined;
+  return mysqlSystemDatabases.some((name) => storedPatternMatches(held.stored, name));
 }
 
 /** What the logins hold in `from` and not in `other`, together. */

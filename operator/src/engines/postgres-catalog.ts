@@ -35,7 +35,9 @@ export interface ColumnRow {
   column: string;
 }
 
-export type AclKind = 'database' | 'schema' | 'table' | 'sequence' | 'routine' | 'default' | 'role' | 'member';
+export type AclKind =
+  | 'database' | 'schema' | 'table' | 'sequence' | 'routine' | 'default' | 'role' | 'member'
+  | 'tablespace' | 'fdw' | 'server' | 'language' | 'type' | 'largeobject' | 'parameter';
 
 /** A privilege held directly by one of the principal's roles. */
 export interface AclRow {
@@ -98,7 +100,39 @@ acl AS (
   SELECT o.rolname, 'database', a.privilege_type, a.is_grantable, NULL, d.datname, NULL, NULL, pg_get_userbyid(d.datdba), NULL,
          pg_get_userbyid(a.grantor)
     FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE d.datname = current_database() AND d.datacl IS NOT NULL AND a.grantee <> d.datdba
+   WHERE d.datacl IS NOT NULL AND a.grantee <> d.datdba
+  UNION ALL
+  SELECT o.rolname, 'tablespace', a.privilege_type, a.is_grantable, NULL, t.spcname, NULL, NULL, pg_get_userbyid(t.spcowner), NULL,
+         pg_get_userbyid(a.grantor)
+    FROM pg_tablespace t CROSS JOIN LATERAL aclexplode(t.spcacl) a JOIN ours o ON o.oid = a.grantee
+   WHERE t.spcacl IS NOT NULL AND a.grantee <> t.spcowner
+  UNION ALL
+  SELECT o.rolname, 'fdw', a.privilege_type, a.is_grantable, NULL, w.fdwname, NULL, NULL, pg_get_userbyid(w.fdwowner), NULL,
+         pg_get_userbyid(a.grantor)
+    FROM pg_foreign_data_wrapper w CROSS JOIN LATERAL aclexplode(w.fdwacl) a JOIN ours o ON o.oid = a.grantee
+   WHERE w.fdwacl IS NOT NULL AND a.grantee <> w.fdwowner
+  UNION ALL
+  SELECT o.rolname, 'server', a.privilege_type, a.is_grantable, NULL, f.srvname, NULL, NULL, pg_get_userbyid(f.srvowner), NULL,
+         pg_get_userbyid(a.grantor)
+    FROM pg_foreign_server f CROSS JOIN LATERAL aclexplode(f.srvacl) a JOIN ours o ON o.oid = a.grantee
+   WHERE f.srvacl IS NOT NULL AND a.grantee <> f.srvowner
+  UNION ALL
+  SELECT o.rolname, 'language', a.privilege_type, a.is_grantable, NULL, l.lanname, NULL, NULL, pg_get_userbyid(l.lanowner), NULL,
+         pg_get_userbyid(a.grantor)
+    FROM pg_language l CROSS JOIN LATERAL aclexplode(l.lanacl) a JOIN ours o ON o.oid = a.grantee
+   WHERE l.lanacl IS NOT NULL AND a.grantee <> l.lanowner
+  UNION ALL
+  SELECT o.rolname, 'type', a.privilege_type, a.is_grantable, n.nspname, t.typname, NULL, NULL, pg_get_userbyid(t.typowner), NULL,
+         pg_get_userbyid(a.grantor)
+    FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+    CROSS JOIN LATERAL aclexplode(t.typacl) a JOIN ours o ON o.oid = a.grantee
+   WHERE t.typacl IS NOT NULL AND a.grantee <> t.typowner
+  UNION ALL
+  SELECT o.rolname, 'largeobject', a.privilege_type, a.is_grantable, NULL, m.oid::text, NULL, NULL, pg_get_userbyid(m.lomowner), NULL,
+         pg_get_userbyid(a.grantor)
+    FROM pg_largeobject_metadata m CROSS JOIN LATERAL aclexplode(m.lomacl) a JOIN ours o ON o.oid = a.grantee
+   WHERE m.lomacl IS NOT NULL AND a.grantee <> m.lomowner
+  /*parameters*/
   UNION ALL
   SELECT o.rolname, 'routine', a.privilege_type, a.is_grantable, n.nspname, p.proname, NULL,
          pg_get_function_identity_arguments(p.oid), pg_get_userbyid(p.proowner), p.prokind::text, pg_get_userbyid(a.grantor)
@@ -141,10 +175,26 @@ SELECT json_build_object(
   'acl', (SELECT coalesce(json_agg(acl), '[]') FROM acl)
 ) AS catalog`;
 
-export async function readCatalog(db: Queryable, request: CatalogRequest): Promise<Catalog> {
+/** PostgreSQL 15+ keeps GRANT SET / ALTER SYSTEM ON PARAMETER in pg_parameter_acl; older servers have no such catalog. */
+const parametersSql = `
+  UNION ALL
+  SELECT o.rolname, 'parameter', a.privilege_type, a.is_grantable, NULL, p.parname, NULL, NULL, NULL, NULL, pg_get_userbyid(a.grantor)
+    FROM pg_parameter_acl p CROSS JOIN LATERAL aclexplode(p.paracl) a JOIN ours o ON o.oid = a.grantee
+   WHERE p.paracl IS NOT NULL`;
+
+const catalogStatements = {
+  withParameters: { name: 'dbwarden-catalog-15', text: catalogSql.replace('/*parameters*/', parametersSql) },
+  withoutParameters: { name: 'dbwarden-catalog', text: catalogSql.replace('/*parameters*/', '') },
+};
+
+/** The server's version as a number (e.g. 150018), which decides the catalog query's form. */
+export type ServerVersionNum = number;
+
+export async function readCatalog(db: Queryable, request: CatalogRequest, version: ServerVersionNum): Promise<Catalog> {
   // Named, so each admin connection parses and plans it once (see planOnce in postgres.ts): planning this
   // query costs the server several times what running it does.
-  const { rows } = await db.query<{ catalog: Catalog }>({ name: 'dbwarden-catalog', text: catalogSql, values: [
+  const statement = version >= 150000 ? catalogStatements.withParameters : catalogStatements.withoutParameters;
+  const { rows } = await db.query<{ catalog: Catalog }>({ ...statement, values: [
     request.roles,
     request.schemas,
     request.tables.map((t) => t.schema),

@@ -1,6 +1,7 @@
 /** From a GrantSpec and the catalog: validation, then the privileges the principal's roles should hold. */
 import { EngineError, type GrantSpec, type PrincipalSpec } from './engine.js';
 import { assertIdentifier } from './identifiers.js';
+import { assertNotSystemSchema } from './system-objects.js';
 import type { Catalog, CatalogRequest, RelationRow } from './postgres-catalog.js';
 import type { Privilege, Target } from './postgres-privileges.js';
 import { connectionLimitOf, type PrincipalRoles } from './postgres-roles.js';
@@ -43,6 +44,7 @@ export function normaliseGrants(spec: GrantSpec): GrantPlan {
   for (const schema of specSchemas) assertIdentifier('postgres', 'schema', schema);
   const tables = [...merged.values()];
   const tableSchemas = unique(tables.map((t) => t.schema));
+  for (const schema of [...specSchemas, ...tableSchemas]) assertNotSystemSchema('postgres', schema, 'grants');
   return {
     access: spec.access,
     schemas: unique([...specSchemas, ...tableSchemas]),

@@ -28,6 +28,15 @@ function aclTarget(row: AclRow): Target {
     case 'role':
     case 'member':
       return { kind: row.kind, name: row.name };
+    case 'tablespace':
+    case 'fdw':
+    case 'server':
+    case 'language':
+    case 'parameter':
+    case 'largeobject':
+      return { kind: row.kind, name: row.name, ...withOwner };
+    case 'type':
+      return { kind: 'type', schema: row.schema ?? '', name: row.name, ...withOwner };
   }
 }
 

@@ -12,6 +12,11 @@ export type Target =
   | { kind: 'table'; schema: string; name: string; owner?: string }
   | { kind: 'sequence'; schema: string; name: string; owner?: string }
   | { kind: 'routine'; routine: 'FUNCTION' | 'PROCEDURE'; schema: string; name: string; args: string }
+  /** Objects no policy grants on: found only to be revoked. */
+  | { kind: 'tablespace' | 'fdw' | 'server' | 'language' | 'parameter'; name: string; owner?: string }
+  | { kind: 'type'; schema: string; name: string; owner?: string }
+  /** `name` is the large object's OID. */
+  | { kind: 'largeobject'; name: string; owner?: string }
   | { kind: 'default'; objects: DefaultObjects; schema?: string; owner: string }
   /** Membership of the holder in role `name`. */
   | { kind: 'role'; name: string }
@@ -46,9 +51,16 @@ function targetKey(target: Target): string {
     case 'schema':
     case 'role':
     case 'member':
+    case 'tablespace':
+    case 'fdw':
+    case 'server':
+    case 'language':
+    case 'parameter':
+    case 'largeobject':
       return `${target.kind}:${target.name}`;
     case 'table':
     case 'sequence':
+    case 'type':
       return `${target.kind}:${target.schema}.${target.name}`;
     case 'routine':
       return `routine:${target.schema}.${target.name}(${target.args})`;
@@ -76,6 +88,31 @@ export function groupPrivileges(privileges: Iterable<Privilege>): PrivilegeGroup
   return [...groups.values()];
 }
 
+const objectKeyword = {
+  tablespace: 'TABLESPACE',
+  fdw: 'FOREIGN DATA WRAPPER',
+  server: 'FOREIGN SERVER',
+  language: 'LANGUAGE',
+  parameter: 'PARAMETER',
+  largeobject: 'LARGE OBJECT',
+} as const;
+
+/** The schema an object lives in (for a schema, itself), or undefined for objects outside schemas. */
+export function schemaOf(target: Target): string | undefined {
+  switch (target.kind) {
+    case 'schema':
+      return target.name;
+    case 'table':
+    case 'sequence':
+    case 'routine':
+    case 'type':
+    case 'default':
+      return target.schema;
+    default:
+      return undefined;
+  }
+}
+
 function objectText(target: Target): string {
   switch (target.kind) {
     case 'database':
@@ -88,6 +125,15 @@ function objectText(target: Target): string {
       return `SEQUENCE ${target.schema}.${target.name}`;
     case 'routine':
       return `${target.routine} ${target.schema}.${target.name}(${target.args})`;
+    case 'type':
+      return `TYPE ${target.schema}.${target.name}`;
+    case 'tablespace':
+    case 'fdw':
+    case 'server':
+    case 'language':
+    case 'parameter':
+    case 'largeobject':
+      return `${objectKeyword[target.kind]} ${target.name}`;
     case 'default':
       return `${target.objects}${target.schema === undefined ? '' : ` IN SCHEMA ${target.schema}`} FOR ROLE ${target.owner}`;
     case 'role':
@@ -123,6 +169,18 @@ function objectSql(target: Target): string {
     case 'routine':
       // args is the server's own pg_get_function_identity_arguments() text, already quoted by its rules.
       return `${target.routine} ${qualified(target.schema, target.name)}(${target.args})`;
+    case 'type':
+      return `TYPE ${qualified(target.schema, target.name)}`;
+    case 'tablespace':
+    case 'fdw':
+    case 'server':
+    case 'language':
+    case 'parameter':
+      return `${objectKeyword[target.kind]} ${ident(target.name)}`;
+    case 'largeobject':
+      // An OID from pg_largeobject_metadata, written as a number.
+      if (!/^[0-9]+$/.test(target.name)) throw new Error(`not a large object OID: ${target.name}`);
+      return `LARGE OBJECT ${target.name}`;
     case 'default':
     case 'role':
     case 'member':

@@ -61,10 +61,12 @@ export async function readRoles(db: Queryable, names: readonly string[]): Promis
 export function ownershipOf(roles: PrincipalRoles, existing: readonly RoleRow[], owner: string): Ownership {
   const foreign = existing.filter((row) => row.comment !== ownerMarker(owner)).map((row) => row.name);
   const names = new Set(existing.map((row) => row.name));
+  const logins = roles.logins.filter((login) => names.has(login));
   return {
     state: existing.length === 0 ? 'absent' : foreign.length > 0 ? 'foreign' : 'ours',
     foreign,
-    existing: roles.logins.filter((login) => names.has(login)),
+    existing: logins,
+    ours: logins.filter((login) => !foreign.includes(login)),
   };
 }
 

@@ -505,7 +505,7 @@ describe('grants', () => {
     expect(repaired.revoked).toEqual([`${loginA}: SELECT ON public.users`]);
     await superuser.query(`REVOKE ${spec.name} FROM ${loginB}`);
     expect((await engine.syncGrants(spec, readOnly([{ name: 'products' }]))).granted).toEqual([`${loginB}: MEMBER OF ${spec.name}`]);
-    expect(await engine.ownership(spec, {})).toEqual({ state: 'ours', foreign: [], existing: [loginA, loginB] });
+    expect(await engine.ownership(spec, {})).toEqual({ state: 'ours', foreign: [], existing: [loginA, loginB], ours: [loginA, loginB] });
   });
 
   it('switching from read-write schema-wide to read-only listed tables revokes the rest', async () => {
@@ -527,7 +527,7 @@ describe('refusals change nothing', () => {
     const engine = newEngine({}, counter);
     const spec = principal('foreign');
     await superuser.query(`CREATE ROLE ${spec.name} LOGIN`);
-    expect(await engine.ownership(spec, {})).toEqual({ state: 'foreign', foreign: [spec.name], existing: [spec.name] });
+    expect(await engine.ownership(spec, {})).toEqual({ state: 'foreign', foreign: [spec.name], existing: [spec.name], ours: [] });
     for (const attempt of [
       () => engine.ensurePrincipal(spec, { [spec.name]: generatePassword() }),
       () => engine.syncGrants(spec, readOnly([{ name: 'products' }])),
@@ -626,6 +626,175 @@ describe('refusals change nothing', () => {
   });
 });
 
+/** The provisioning account as a superuser: what common self-hosted setups hand the operator. */
+const superuserAdmin = (): Partial<ConnectionSettings> => ({ admin: { username: required('PGUSER'), password: required('PGPASSWORD') } });
+
+/**
+ * Table by table, what `role` holds in system schemas beyond what every role gets (compared with a role that
+ * holds nothing): table and column privileges on every pg_* and information_schema relation, schema
+ * privileges, and default-privilege entries in those schemas.
+ */
+async function systemPrivileges(role: string): Promise<string[]> {
+  const bare = `${prefix}bare`;
+  await superuser.query(`DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${bare}') THEN CREATE ROLE ${bare} NOLOGIN; END IF; END $$`);
+  const { rows } = await superuser.query<{ finding: string }>(`
+    WITH system AS (SELECT oid, nspname FROM pg_namespace WHERE nspname LIKE 'pg\\_%' OR nspname = 'information_schema'),
+    privileges(p) AS (VALUES ('SELECT'), ('INSERT'), ('UPDATE'), ('DELETE'), ('TRUNCATE'), ('REFERENCES'), ('TRIGGER'))
+    SELECT privileges.p || ' ON ' || s.nspname || '.' || c.relname AS finding
+      FROM pg_class c JOIN system s ON s.oid = c.relnamespace CROSS JOIN privileges
+     WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f')
+       AND has_table_privilege($1, c.oid, privileges.p) AND NOT has_table_privilege($2, c.oid, privileges.p)
+    UNION ALL
+    SELECT privileges.p || ' ON a column of ' || s.nspname || '.' || c.relname
+      FROM pg_class c JOIN system s ON s.oid = c.relnamespace CROSS JOIN privileges
+     WHERE c.relkind IN ('r', 'v', 'm', 'p', 'f') AND privileges.p IN ('SELECT', 'INSERT', 'UPDATE', 'REFERENCES')
+       AND has_any_column_privilege($1, c.oid, privileges.p) AND NOT has_any_column_privilege($2, c.oid, privileges.p)
+    UNION ALL
+    SELECT p || ' ON SCHEMA ' || s.nspname FROM system s CROSS JOIN (VALUES ('USAGE'), ('CREATE')) v(p)
+     WHERE has_schema_privilege($1, s.oid, p) AND NOT has_schema_privilege($2, s.oid, p)
+    UNION ALL
+    SELECT 'DEFAULT PRIVILEGES IN SCHEMA ' || s.nspname FROM pg_default_acl d JOIN system s ON s.oid = d.defaclnamespace
+     CROSS JOIN LATERAL aclexplode(d.defaclacl) a WHERE a.grantee = $1::regrole
+    ORDER BY 1`, [role, bare]);
+  return rows.map((row) => row.finding);
+}
+
+describe('system catalogs and reserved names', () => {
+  it.each([
+    ['pg_catalog in schemas', { schemas: ['pg_catalog'], tables: [] }],
+    ['information_schema in schemas', { schemas: ['information_schema'], tables: [] }],
+    ['pg_toast in schemas', { schemas: ['pg_toast'], tables: [] }],
+    ['a temporary schema', { schemas: ['pg_temp_1'], tables: [] }],
+    ['pg_authid as a table', { schemas: ['public'], tables: [{ schema: 'pg_catalog', name: 'pg_authid' }] }],
+    ['a system schema in capitals', { schemas: ['public'], tables: [{ schema: 'PG_CATALOG', name: 'pg_authid' }] }],
+  ])('refuses %s with ForbiddenSchema, even with a superuser admin, and changes nothing', async (_what, grants) => {
+    const counter = new WriteCounter();
+    const engine = newEngine(superuserAdmin(), counter);
+    const spec = principal(`sys_${randomBytes(2).toString('hex')}`);
+    await engine.ensurePrincipal(spec, { [spec.name]: generatePassword() });
+    const writes = counter.count;
+    const err = await engineError(engine.syncGrants(spec, { access: 'read-only', ...grants }));
+    expect(err.reason).toBe('ForbiddenSchema');
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/system schema/);
+    expect(counter.count).toBe(writes);
+    expect(await systemPrivileges(spec.name)).toEqual([]);
+  });
+
+  it.each([
+    ['postgres', 'in-place'],
+    ['pg_monitor_x', 'in-place'],
+    ['public', 'in-place'],
+    ['current_user', 'in-place'],
+    ['root', 'alternating'],
+    ['pg', 'alternating'],
+    ['the provisioning account', 'in-place'],
+    ['the provisioning account', 'alternating'],
+  ] as const)('refuses %s (%s) with ReservedUsername before anything is written', async (name, strategy) => {
+    const counter = new WriteCounter();
+    const engine = newEngine({}, counter);
+    const spec: PrincipalSpec = { name: name === 'the provisioning account' ? admin : name, strategy, owner: 'tests/reserved', requireTls: true };
+    for (const attempt of [
+      () => engine.ensurePrincipal(spec, Object.fromEntries(engine.loginNames(spec).map((l) => [l, generatePassword()]))),
+      () => engine.syncGrants(spec, readOnly([{ name: 'products' }])),
+      ...(strategy === 'in-place' ? [() => engine.setPassword(spec.name, generatePassword())] : []),
+    ]) {
+      const err = await engineError(attempt());
+      expect(err.reason).toBe('ReservedUsername');
+      expect(err.retryable).toBe(false);
+    }
+    expect(counter.count).toBe(0);
+  });
+
+  it('repairs what an earlier version granted in system catalogs, default privileges included, and keeps the rest', async () => {
+    const engine = newEngine(superuserAdmin());
+    const spec = principal('repair');
+    const passwords = await provision(engine, spec, readOnly([{ name: 'products' }]));
+    // What an operator without the refusal wrote for `tables: [{schema: pg_catalog, name: pg_authid}]` and `schemas: [pg_catalog]`.
+    await superuser.query(`GRANT USAGE ON SCHEMA pg_catalog TO ${spec.name}`);
+    await superuser.query(`GRANT SELECT ON pg_catalog.pg_authid TO ${spec.name}`);
+    await superuser.query(`GRANT SELECT (usename, passwd) ON pg_catalog.pg_shadow TO ${spec.name}`);
+    await superuser.query(`GRANT SELECT ON pg_catalog.pg_hba_file_rules TO ${spec.name}`);
+    await superuser.query(`GRANT SELECT ON information_schema.tables TO ${spec.name}`);
+    await superuser.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${tableOwner} IN SCHEMA pg_catalog GRANT SELECT ON TABLES TO ${spec.name}`);
+    await superuser.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${tableOwner} IN SCHEMA information_schema GRANT SELECT ON TABLES TO ${spec.name}`);
+    expect(await systemPrivileges(spec.name)).toContain('SELECT ON pg_catalog.pg_authid');
+    await asLogin(spec.name, passwords[spec.name] ?? '', async (client) => {
+      expect(await allowed(client, 'SELECT rolpassword FROM pg_authid')).toBe(true);
+    });
+
+    const revoked = await engine.revokeSystemPrivileges(spec, {});
+    expect(revoked).toEqual(expect.arrayContaining([
+      'SELECT ON pg_catalog.pg_authid',
+      'SELECT ON pg_catalog.pg_hba_file_rules',
+      'SELECT ON information_schema.tables',
+      `DEFAULT SELECT ON TABLES IN SCHEMA pg_catalog FOR ROLE ${tableOwner}`,
+      `DEFAULT SELECT ON TABLES IN SCHEMA information_schema FOR ROLE ${tableOwner}`,
+      'USAGE ON SCHEMA pg_catalog',
+    ]));
+    expect(revoked.some((line) => line.startsWith('SELECT ON pg_catalog.pg_shadow'))).toBe(true);
+    expect(await systemPrivileges(spec.name)).toEqual([]);
+    await asLogin(spec.name, passwords[spec.name] ?? '', async (client) => {
+      expect(await allowed(client, 'SELECT rolpassword FROM pg_authid')).toBe(false);
+      expect(await allowed(client, 'SELECT * FROM products LIMIT 1')).toBe(true);
+    });
+    expect(await engine.revokeSystemPrivileges(spec, {})).toEqual([]);
+    // A principal that is not ours is never touched.
+    const foreign = `${prefix}not_ours`;
+    await superuser.query(`CREATE ROLE ${foreign} NOLOGIN`);
+    await superuser.query(`GRANT SELECT ON pg_catalog.pg_authid TO ${foreign}`);
+    expect(await engine.revokeSystemPrivileges({ ...spec, name: foreign }, {})).toEqual([]);
+    expect(await systemPrivileges(foreign)).toContain('SELECT ON pg_catalog.pg_authid');
+    await superuser.query(`REVOKE SELECT ON pg_catalog.pg_authid FROM ${foreign}`);
+  });
+
+  it('a sync revokes privileges in system catalogs and on every object outside the policy', async () => {
+    const engine = newEngine(superuserAdmin());
+    const spec = principal('outside');
+    const grants = readOnly([{ name: 'products' }]);
+    await provision(engine, spec, grants);
+    await superuser.query(`GRANT SELECT ON pg_catalog.pg_authid TO ${spec.name}`);
+    await superuser.query(`ALTER DEFAULT PRIVILEGES FOR ROLE ${tableOwner} IN SCHEMA pg_catalog GRANT SELECT ON TABLES TO ${spec.name}`);
+    await superuser.query(`GRANT CONNECT, TEMPORARY ON DATABASE ${otherDatabase} TO ${spec.name}`);
+    await superuser.query(`GRANT CREATE ON TABLESPACE pg_default TO ${spec.name}`);
+    await superuser.query(`GRANT USAGE ON LANGUAGE plpgsql TO ${spec.name}`);
+    await superuser.query(`CREATE TYPE ${prefix}mood AS ENUM ('ok')`);
+    await superuser.query(`GRANT USAGE ON TYPE ${prefix}mood TO ${spec.name}`);
+    const { rows: [object] } = await superuser.query<{ oid: string }>('SELECT lo_create(0)::text AS oid');
+    await superuser.query(`GRANT SELECT ON LARGE OBJECT ${object?.oid ?? ''} TO ${spec.name}`);
+    await superuser.query(`GRANT SET ON PARAMETER log_statement TO ${spec.name}`);
+    const result = await engine.syncGrants(spec, grants);
+    expect(result.revoked).toEqual([
+      `CONNECT ON DATABASE ${otherDatabase}`,
+      'CREATE ON TABLESPACE pg_default',
+      `DEFAULT SELECT ON TABLES IN SCHEMA pg_catalog FOR ROLE ${tableOwner}`,
+      `SELECT ON LARGE OBJECT ${object?.oid ?? ''}`,
+      'SELECT ON pg_catalog.pg_authid',
+      'SET ON PARAMETER log_statement',
+      `TEMPORARY ON DATABASE ${otherDatabase}`,
+      'USAGE ON LANGUAGE plpgsql',
+      `USAGE ON TYPE public.${prefix}mood`,
+    ]);
+    expect(await systemPrivileges(spec.name)).toEqual([]);
+    expect((await engine.syncGrants(spec, grants)).revoked).toEqual([]);
+    expect(await engine.audit(spec.name)).toMatchObject({ findings: [] });
+    await superuser.query(`SELECT lo_unlink(${object?.oid ?? ''})`);
+    await superuser.query(`DROP TYPE ${prefix}mood`);
+  });
+
+  it('with the recommended admin, a system-catalog grant it cannot revoke is an error that counts it as excess', async () => {
+    const engine = newEngine();
+    const spec = principal('stuck');
+    const grants = readOnly([{ name: 'products' }]);
+    await provision(engine, spec, grants);
+    await superuser.query(`GRANT SELECT ON pg_catalog.pg_authid TO ${spec.name}`);
+    const err = await engineError(engine.syncGrants(spec, grants));
+    expect(err.reason).toBe('InsufficientPrivileges');
+    expect(err.excess).toEqual(['SELECT ON pg_catalog.pg_authid']);
+    await superuser.query(`REVOKE SELECT ON pg_catalog.pg_authid FROM ${spec.name}`);
+  });
+});
+
 describe('ensurePrincipal and audit', () => {
   it('brings the attributes of an existing role back to the spec', async () => {
     const engine = newEngine();
@@ -670,7 +839,7 @@ describe('drop', () => {
     expect(rows).toEqual([{ owner: admin }]);
     expect(await defaultGrantees()).toBe(defaultsBefore);
     await engine.drop(spec);
-    expect(await engine.ownership(spec, {})).toEqual({ state: 'absent', foreign: [], existing: [] });
+    expect(await engine.ownership(spec, {})).toEqual({ state: 'absent', foreign: [], existing: [], ours: [] });
     await superuser.query('DROP TABLE scratch');
   });
 

@@ -21,11 +21,11 @@ import {
 } from './engine.js';
 import { assertUsername } from './identifiers.js';
 import { auditLogin } from './postgres-audit.js';
-import { readCatalog, type Catalog } from './postgres-catalog.js';
+import { readCatalog, type Catalog, type CatalogRequest } from './postgres-catalog.js';
 import { catalogRequest, desiredPrivileges, desiredRoleShape, normaliseGrants, validateGrants } from './postgres-desired.js';
 import { toEngineError } from './postgres-errors.js';
 import { actualPrivileges, grantReport, leftovers, planChanges, type GrantChanges } from './postgres-grants.js';
-import { describeGroup, grantWrite, revokeWrite, type Authority, type PrivilegeGroup } from './postgres-privileges.js';
+import { describeGroup, grantWrite, revokeWrite, schemaOf, type Authority, type PrivilegeGroup, type Target } from './postgres-privileges.js';
 import {
   assertOurs,
   isManagedComment,
@@ -40,6 +40,7 @@ import { scramSha256Verifier } from './postgres-scram.js';
 import { ident, literal, type Write } from './postgres-sql.js';
 import { postgresSsl, verifiesCertificate } from './postgres-tls.js';
 import { inTransaction, runWrite } from './postgres-writes.js';
+import { assertNotReserved, systemObjects } from './system-objects.js';
 
 const adminConnectTimeoutMs = 10_000;
 const loginConnectTimeoutMs = 5_000;
@@ -91,6 +92,7 @@ export class PostgresEngine implements Engine {
   readonly kind = 'postgres' as const;
   private readonly pool: pg.Pool;
   private closed = false;
+  private version: Promise<number> | undefined;
 
   constructor(
     private readonly settings: ConnectionSettings,
@@ -139,10 +141,11 @@ export class PostgresEngine implements Engine {
 
   async ensurePrincipal(principal: PrincipalSpec, passwords: Record<string, string>): Promise<string[]> {
     const roles = principalRoles(principal);
+    assertNotReserved(roles.all, this.settings.admin.username);
     const verifiers = await verifiersFor(roles.logins, passwords);
     const secrets = [...Object.values(passwords), ...verifiers.values()];
     return this.guard('ensure the principal', async () => {
-      const catalog = await readCatalog(this.pool, catalogRequest(roles));
+      const catalog = await this.readCatalog(catalogRequest(roles));
       assertOurs(ownershipOf(roles, catalog.roles, principal.owner), principal.owner);
       const existing = new Set(catalog.roles.map((r) => r.name));
       const creation = missingRoleWrites(principal, roles, existing, verifiers);
@@ -158,31 +161,47 @@ export class PostgresEngine implements Engine {
 
   async syncGrants(principal: PrincipalSpec, grants: GrantSpec): Promise<SyncResult> {
     const roles = principalRoles(principal);
+    assertNotReserved(roles.all, this.settings.admin.username);
     const plan = normaliseGrants(grants);
     return this.guard('sync grants', async () => {
-      const catalog = await readCatalog(this.pool, catalogRequest(roles, plan));
+      const catalog = await this.readCatalog(catalogRequest(roles, plan));
       this.assertReady(principal, roles, catalog);
       validateGrants(plan, catalog);
       const changes = planChanges(desiredPrivileges(principal, roles, plan, catalog), actualPrivileges(catalog));
       const planned = this.writesFor(changes, roles, authorityOf(catalog));
       if (planned.writes.length === 0) return { granted: [], revoked: [], report: this.report(catalog, roles) };
-      await this.apply(planned.writes);
-      const after = await readCatalog(this.pool, catalogRequest(roles));
-      const left = leftovers(changes, actualPrivileges(after), (group) => describeGroup(group, roles.grantee));
-      if (left.length > 0) {
-        throw new EngineError(
-          'InsufficientPrivileges',
-          `the sync changed what it could but left ${left.join('; ')}: a privilege granted by a role other than the owner can only be revoked by its grantor`,
-        );
-      }
+      await this.apply(planned.writes).catch((err: unknown) => {
+        // Rolled back whole: every extra privilege it meant to revoke is still held.
+        if (!(err instanceof EngineError)) throw err;
+        throw new EngineError(err.reason, err.message, err.retryable, planned.revoked);
+      });
+      const after = await this.readCatalog(catalogRequest(roles));
+      this.assertNoLeftovers(changes, after, roles);
       return { granted: planned.granted, revoked: planned.revoked, report: this.report(after, roles) };
+    });
+  }
+
+  async revokeSystemPrivileges(principal: PrincipalSpec, _knownPasswords: Record<string, string[]>): Promise<string[]> {
+    const roles = principalRoles(principal);
+    return this.guard('revoke privileges on system catalogs', async () => {
+      const catalog = await this.readCatalog(catalogRequest(roles));
+      if (ownershipOf(roles, catalog.roles, principal.owner).state !== 'ours') return [];
+      const actual = actualPrivileges(catalog);
+      const kept = actual.filter((p) => !inSystemSchema(p.target));
+      if (kept.length === actual.length) return [];
+      // Everything else is kept as it is: the spec that is refused says nothing reliable about it.
+      const changes = planChanges(kept, actual);
+      const planned = this.writesFor(changes, roles, authorityOf(catalog));
+      await this.apply(planned.writes);
+      this.assertNoLeftovers(changes, await this.readCatalog(catalogRequest(roles)), roles);
+      return planned.revoked;
     });
   }
 
   async readGrants(principal: PrincipalSpec): Promise<GrantReport> {
     const roles = principalRoles(principal);
     return this.guard('read grants', async () => {
-      const catalog = await readCatalog(this.pool, catalogRequest(roles));
+      const catalog = await this.readCatalog(catalogRequest(roles));
       assertOurs(ownershipOf(roles, catalog.roles, principal.owner), principal.owner);
       return this.report(catalog, roles);
     });
@@ -190,6 +209,7 @@ export class PostgresEngine implements Engine {
 
   async setPassword(login: string, password: string, options?: { retainCurrent?: boolean }): Promise<void> {
     assertUsername('postgres', login);
+    assertNotReserved([login], this.settings.admin.username);
     if (options?.retainCurrent) {
       throw new EngineError('Unsupported', 'PostgreSQL has no dual passwords: use the alternating rotation strategy', false);
     }
@@ -283,6 +303,31 @@ export class PostgresEngine implements Engine {
       statement_timeout: 60_000,
       lock_timeout: 15_000,
     };
+  }
+
+  /** The catalog as the server's version can read it (its version is asked once per engine). */
+  private async readCatalog(request: CatalogRequest): Promise<Catalog> {
+    if (this.version === undefined) {
+      const asked = this.pool.query<{ version: string }>("SELECT current_setting('server_version_num') AS version")
+        .then(({ rows }) => Number(rows[0]?.version ?? 0));
+      // A failure is not remembered: the next pass asks again.
+      asked.catch(() => { if (this.version === asked) this.version = undefined; });
+      this.version = asked;
+    }
+    return readCatalog(this.pool, request, await this.version);
+  }
+
+  /** After a committed sync: what it meant to change and did not is an error naming it (and counted as excess). */
+  private assertNoLeftovers(changes: GrantChanges, after: Catalog, roles: PrincipalRoles): void {
+    const describe = (group: PrivilegeGroup): string => describeGroup(group, roles.grantee);
+    const left = leftovers(changes, actualPrivileges(after), describe);
+    if (left.length === 0) return;
+    throw new EngineError(
+      'InsufficientPrivileges',
+      `the sync changed what it could but left ${left.join('; ')}: a privilege granted by a role other than the owner can only be revoked by its grantor`,
+      true,
+      left.filter((line) => !line.startsWith('missing ')),
+    );
   }
 
   private location(): string {
@@ -403,6 +448,11 @@ async function verifiersFor(logins: string[], passwords: Record<string, string>)
   }
   return verifiers;
 }
+
+const inSystemSchema = (target: Target): boolean => {
+  const schema = schemaOf(target);
+  return schema !== undefined && systemObjects.postgres.systemSchema(schema) !== undefined;
+};
 
 const authorityOf = (catalog: Catalog): Authority => ({ admin: catalog.admin, superusers: new Set(catalog.superusers) });
 

@@ -45,7 +45,7 @@ export async function finalize(policy: AccessPolicy, deps: FinalizerDeps): Promi
     try {
       // A user the policy never got to own (e.g. its name was taken) is not ours to drop.
       const ownership = await engine.ownership(principal, known);
-      if (ownership.state === 'ours' || ownership.existing.some((login) => !ownership.foreign.includes(login))) {
+      if (ownership.state === 'ours' || ownership.ours.length > 0) {
         await engine.drop(principal, known);
       }
     } catch (err) {

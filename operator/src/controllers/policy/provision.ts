@@ -126,8 +126,7 @@ export async function ensureCredentials(
   const stored = readCredentials(ctx.store.secret);
   const logins = engine.loginNames(principal);
   const ownership = await engine.ownership(principal, knownPasswords(stored));
-  const proven = ownership.existing.filter((login) => !ownership.foreign.includes(login));
-  if (ownership.state === 'foreign' && proven.length === 0 && !createdBefore) {
+  if (ownership.state === 'foreign' && ownership.ours.length === 0 && !createdBefore) {
     throw new ReconcileError(
       'UsernameTaken',
       `database user ${ownership.foreign.join(', ')} already exists and was not created by dbwarden for this policy; dbwarden never adopts users it did not create: choose another spec.username or drop that user`,

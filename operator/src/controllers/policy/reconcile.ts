@@ -8,14 +8,15 @@ import { isReady } from '../conditions.js';
 import type { ConnectionHandle, ConnectionRegistry } from '../connection/registry.js';
 import { applyNetworkPolicy, type CachedNetworkPolicy } from '../network/apply.js';
 import { egressPolicy, egressPolicyName } from '../network/desired.js';
-import type { Engine, PrincipalSpec } from '../../engines/engine.js';
-import { ReconcileError } from '../errors.js';
+import { EngineError, type Engine, type PrincipalSpec } from '../../engines/engine.js';
+import { AuditedFailure, ReconcileError } from '../errors.js';
 import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
 import { credentialData, readCredentials } from './credentials.js';
+import { assertAllowedNames, systemSchemaRefusal } from './refusals.js';
 import { grantsFor, principalFor, secretNameFor } from './desired.js';
 import { finalize } from './finalizer.js';
-import { ensureCredentials, rfc3339, type CredentialContext } from './provision.js';
+import { ensureCredentials, knownPasswords, rfc3339, type CredentialContext } from './provision.js';
 import { checkRestartTargets, restartTargets } from './restart.js';
 import { graceMs, nextRotation, pendingRequest, retirePrevious, rotateIfDue } from './rotation.js';
 import { SecretStore } from './secret-store.js';
@@ -64,7 +65,8 @@ export class PolicyReconciler {
     } catch (err) {
       const failure = failureOf(err);
       this.deps.log.warn({ key, reason: failure.reason, detail: failure.message }, 'access policy not ready');
-      await this.writeStatus(policy, failedStatus(policy, failure));
+      const findings = err instanceof AuditedFailure ? err.findings : undefined;
+      await this.writeStatus(policy, failedStatus(policy, failure, new Date(), findings));
       this.deps.events.warning(target, failure.reason, failure.message);
       if (!failure.retryable) return {};
       throw err;
@@ -98,11 +100,15 @@ export class PolicyReconciler {
 
   private async provision(policy: AccessPolicy): Promise<ReconcileResult> {
     const connection = this.connection(policy);
+    assertAllowedNames(policy, connection.spec.engine);
+    const forbidden = systemSchemaRefusal(policy, connection);
+    if (forbidden) return this.refuse(policy, connection, forbidden);
     // The network fence does not wait for the database: it is right even while the database is down.
     await applyNetworkPolicy(this.deps.kube, policy.metadata!.namespace!, egressPolicyName(policy), egressPolicy(policy, connection),
       this.deps.getNetworkPolicy);
     const { engine, resolved, facts } = await this.handle(policy, connection);
     const { settings } = resolved;
+    assertAllowedNames(policy, settings.engine, settings.admin.username);
     const principal = principalFor(policy, settings.engine, settings.tls.mode);
     const grants = grantsFor(policy, settings.engine);
     const target = { apiVersion, kind: accessPolicies.kind, metadata: policy.metadata };
@@ -125,7 +131,9 @@ export class PolicyReconciler {
           `${facts.serverVersion} has no dual passwords: with the in-place strategy the old password stopped working at once, so consumers fail until they read the new Secret; use the alternating strategy`);
       }
     }
-    const sync = await engine.syncGrants(principal, grants);
+    const sync = await engine.syncGrants(principal, grants).catch(async (err: unknown) => {
+      throw new AuditedFailure(err, await this.findingsAfter(err, engine, principal));
+    });
     const findings = await this.audit(engine, principal);
     await store.write({ data: ctx.render(active.username, active.password) });
     const restarted = await restartTargets(this.deps.kube, policy, active.rotatedAt);
@@ -152,6 +160,41 @@ export class PolicyReconciler {
     const waits = [this.deps.resyncMs, next.getTime() - now.getTime(), graceLeftMs ?? Infinity];
     if (pendingRequest(policy, readCredentials(store.secret).rotateHandled)) waits.push(graceLeftMs ?? 1000);
     return { requeueAfterMs: Math.max(1000, Math.min(...waits)) };
+  }
+
+  /**
+   * A spec that names a system schema is refused; what an earlier version granted there is revoked first (a
+   * repair on upgrade), said in an event, and the users are audited, so the status tells the whole story.
+   */
+  private async refuse(policy: AccessPolicy, connection: DatabaseConnection, refusal: EngineError): Promise<never> {
+    let handle: ConnectionHandle;
+    try {
+      handle = await this.handle(policy, connection);
+    } catch (err) {
+      // Retried: the database must still be checked for what an earlier version granted there.
+      throw new ReconcileError(refusal.reason, `${refusal.message}. The database could not be checked for privileges granted there earlier: ${failureOf(err).message}`);
+    }
+    const { engine, resolved: { settings } } = handle;
+    assertAllowedNames(policy, settings.engine, settings.admin.username);
+    const principal = principalFor(policy, settings.engine, settings.tls.mode);
+    // Passwords prove MySQL users ours only when they come from the policy's own Secret.
+    const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret).catch(() => undefined);
+    const revoked = await engine.revokeSystemPrivileges(principal, knownPasswords(readCredentials(store?.secret)));
+    let message = refusal.message;
+    if (revoked.length > 0) {
+      message += `. Revoked what an earlier version had granted there: ${revoked.join('; ')}`;
+      const target = { apiVersion, kind: accessPolicies.kind, metadata: policy.metadata };
+      this.deps.events.warning(target, 'SystemPrivilegesRevoked', `revoked privileges on system catalogs: ${revoked.join('; ')}`);
+      this.deps.log.warn({ policy: `${policy.metadata?.namespace}/${policy.metadata?.name}`, revoked }, 'system catalog privileges revoked');
+    }
+    throw new AuditedFailure(new ReconcileError(refusal.reason, message, false), await this.audit(engine, principal));
+  }
+
+  /** The findings to report with a failed sync: the audit's, and what the sync could not revoke. */
+  private async findingsAfter(err: unknown, engine: Engine, principal: PrincipalSpec): Promise<string[] | undefined> {
+    const excess = err instanceof EngineError ? err.excess : [];
+    const audited = await this.audit(engine, principal).catch(() => undefined);
+    return audited === undefined && excess.length === 0 ? undefined : [...(audited ?? []), ...excess];
   }
 
   /** Least-privilege findings on the principal's existing logins, after this pass corrected what it could. */

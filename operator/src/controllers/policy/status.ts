@@ -1,6 +1,6 @@
 import type { AccessPolicy, AccessPolicyStatus } from '@dbwarden/crds';
 import type { GrantReport } from '../../engines/engine.js';
-import { setCondition } from '../conditions.js';
+import { setCondition, type ConditionInput } from '../conditions.js';
 import type { Failure } from '../failure.js';
 
 export interface Provisioned {
@@ -36,19 +36,29 @@ export function provisionedStatus(policy: AccessPolicy, p: Provisioned, now = ne
     ...(p.drift ? { lastDriftCorrection: p.drift } : policy.status?.lastDriftCorrection ? { lastDriftCorrection: policy.status.lastDriftCorrection } : {}),
     conditions: setCondition(
       setCondition(policy.status?.conditions, { type: 'Ready', status: 'True', reason: 'Provisioned', message: summary(policy, p) }, generation, now),
-      p.findings.length
-        ? { type: 'LeastPrivilege', status: 'False', reason: 'ExcessPrivileges', message: `the database users hold more than the policy: ${p.findings.join('; ')}` }
-        : { type: 'LeastPrivilege', status: 'True', reason: 'Clean', message: 'the users hold only what the policy grants: no superuser, role-creation, global or file privileges' },
-      generation, now),
+      leastPrivilege(p.findings), generation, now),
   };
 }
 
-/** Keeps what was last observed (user, Secret, grants) and says why the policy is not ready. */
-export function failedStatus(policy: AccessPolicy, failure: Failure, now = new Date()): AccessPolicyStatus {
+function leastPrivilege(findings: string[]): ConditionInput {
+  return findings.length
+    ? { type: 'LeastPrivilege', status: 'False', reason: 'ExcessPrivileges', message: `the database users hold more than the policy: ${findings.join('; ')}` }
+    : {
+      type: 'LeastPrivilege', status: 'True', reason: 'Clean',
+      message: 'the users hold only what the policy grants: no superuser, role-creation, global, file or system-catalog privileges',
+    };
+}
+
+/**
+ * Keeps what was last observed (user, Secret, grants) and says why the policy is not ready; with the findings
+ * of an audit made during the failed pass, LeastPrivilege says what the users hold now.
+ */
+export function failedStatus(policy: AccessPolicy, failure: Failure, now = new Date(), findings?: string[]): AccessPolicyStatus {
   const generation = policy.metadata?.generation ?? 0;
+  const ready = setCondition(policy.status?.conditions, { type: 'Ready', status: 'False', reason: failure.reason, message: failure.message }, generation, now);
   return {
     ...policy.status,
     observedGeneration: generation,
-    conditions: setCondition(policy.status?.conditions, { type: 'Ready', status: 'False', reason: failure.reason, message: failure.message }, generation, now),
+    conditions: findings === undefined ? ready : setCondition(ready, leastPrivilege(findings), generation, now),
   };
 }

@@ -1,0 +1,48 @@
+/**
+ * What the operator refuses in a policy whatever the CRD let through (objects stored before its CEL rules, or
+ * written by anything that bypassed them): users named after built-in or provisioning accounts, and grants in
+ * system schemas or databases.
+ */
+import type { AccessPolicy, DatabaseConnection } from '@dbwarden/crds';
+import { EngineError, type EngineKind } from '../../engines/engine.js';
+import { assertNotReserved, systemObjects } from '../../engines/system-objects.js';
+import { usernameFor } from './desired.js';
+
+type NamedSchemas = (policy: AccessPolicy, connection: DatabaseConnection) => { field: string; name: string }[];
+
+/** Where a policy names the schemas (PostgreSQL) or database (MySQL/MariaDB) it grants in. */
+const schemasNamed = {
+  postgres: (policy) => [
+    ...(policy.spec.schemas ?? []).map((name, i) => ({ field: `spec.schemas[${i}]`, name })),
+    ...(policy.spec.tables ?? []).map((table, i) => ({ field: `spec.tables[${i}].schema`, name: table.schema ?? 'public' })),
+  ],
+  mysql: (_policy, connection) => [
+    { field: `spec.database of DatabaseConnection ${connection.metadata?.name ?? ''}`, name: connection.spec.database },
+  ],
+} satisfies Record<EngineKind, NamedSchemas>;
+
+/** ForbiddenSchema, naming each system schema the policy would grant in; undefined when there is none. */
+export function systemSchemaRefusal(policy: AccessPolicy, connection: DatabaseConnection): EngineError | undefined {
+  const engine = connection.spec.engine;
+  const named = schemasNamed[engine](policy, connection).flatMap(({ field, name }) => {
+    const why = systemObjects[engine].systemSchema(name);
+    return why === undefined ? [] : [`${field}: ${why}`];
+  });
+  if (named.length === 0) return undefined;
+  return new EngineError('ForbiddenSchema', `${[...new Set(named)].join('; ')}; dbwarden never grants on system catalogs`, false);
+}
+
+/**
+ * The names a policy makes on `engine`: the base name (PostgreSQL's group role with the alternating strategy)
+ * and each login.
+ */
+export function namesOf(policy: AccessPolicy, engine: EngineKind): string[] {
+  const name = usernameFor(policy, engine);
+  const alternating = (policy.spec.rotation?.strategy ?? 'alternating') === 'alternating';
+  return alternating ? [name, `${name}_a`, `${name}_b`] : [name];
+}
+
+/** ReservedUsername when a name the policy would make is a built-in account or `admin` (the provisioning account). */
+export function assertAllowedNames(policy: AccessPolicy, engine: EngineKind, admin = ''): void {
+  assertNotReserved(namesOf(policy, engine), admin);
+}
