@@ -25,7 +25,7 @@ export interface DatabaseConnectionSpec {
    */
   port?: number;
   /**
-   * The database that policies grant in (letters, digits and _; at most 63 characters).
+   * The database that policies grant in (letters, digits and _; at most 63 characters). On MySQL/MariaDB the system databases (mysql, sys, performance_schema, information_schema) are refused.
    */
   database: string;
   adminSecretRef: AdminSecretRef;
@@ -224,7 +224,7 @@ export interface AccessPolicy {
 export interface AccessPolicySpec {
   connectionRef: ConnectionRef;
   /**
-   * The database user name (lowercase letters, digits and _; at most 61 characters, and 30 on MySQL/MariaDB). With the alternating strategy the login users are <username>_a and <username>_b. Default: derived from the namespace and the policy name. Immutable.
+   * The database user name (lowercase letters, digits and _; at most 61 characters, and 30 on MySQL/MariaDB). With the alternating strategy the login users are <username>_a and <username>_b. Default: derived from the namespace and the policy name. Immutable. Built-in and managed-service accounts (postgres, root, mysql, rdsadmin, ...), names starting with pg_ and the connection's provisioning account are refused.
    */
   username?: string;
   /**
@@ -232,7 +232,7 @@ export interface AccessPolicySpec {
    */
   access?: 'read-only' | 'read-write';
   /**
-   * PostgreSQL only (default [public]). Without `tables`, every table in these schemas, including tables created later (default privileges).
+   * PostgreSQL only (default [public]). Without `tables`, every table in these schemas, including tables created later (default privileges). System schemas (pg_catalog, information_schema, any pg_* schema) are refused.
    *
    * @minItems 1
    * @maxItems 64

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export function envVars(state: EnvState): Record<string, string> {
   const ca = join(dbPkiDir, 'ca.crt');
   const vars: Record<string, string> = { KUBECONFIG: kubeconfigFile };
+  // For tests that must store objects the way an older CRD let them in (straight into etcd, past validation).
+  if (state.controlPlane) vars.DBWARDEN_ETCD_URL = `http://127.0.0.1:${state.controlPlane.etcdPort}`;
   if (state.postgres) {
     Object.assign(vars, {
       PGHOST: '127.0.0.1',

@@ -10,6 +10,7 @@ import { applyCrds } from '../support/crds.js';
 import { required } from '../support/env.js';
 import { kubeConfig, uniqueName } from '../support/kube.js';
 import { Resources } from '../support/resources.js';
+import { reservedLogins } from '../../operator/src/engines/system-objects.js';
 
 const run = promisify(execFile);
 let kc: KubeConfig;
@@ -55,6 +56,42 @@ describe('CRD validation', () => {
     const body = await rejection(r.policy(uniqueName('bad'), { connectionRef: { name: 'shop' }, ...spec } as never));
     expect(body).toContain(expected);
   });
+
+  it.each([
+    ['pg_catalog in schemas', { schemas: ['pg_catalog'] }, 'schema pg_catalog is a system schema'],
+    ['information_schema in schemas', { schemas: ['public', 'information_schema'] }, 'schema information_schema is a system schema'],
+    ['pg_toast in schemas', { schemas: ['pg_toast'] }, 'schema pg_toast is a system schema'],
+    ['a temporary schema', { schemas: ['pg_temp_3'] }, 'schema pg_temp_3 is a system schema'],
+    ['a toast temporary schema', { schemas: ['pg_toast_temp_3'] }, 'schema pg_toast_temp_3 is a system schema'],
+    ['a system schema in capitals', { schemas: ['PG_Catalog'] }, 'schema PG_Catalog is a system schema'],
+    ['pg_authid as a table', { tables: [{ schema: 'pg_catalog', name: 'pg_authid' }] }, 'schema pg_catalog is a system schema'],
+    ['an information_schema view', { tables: [{ schema: 'information_schema', name: 'tables' }] }, 'schema information_schema is a system schema'],
+    ['a user in the reserved pg_ namespace', { username: 'pg_signal_backend' }, 'pg_ namespace'],
+    ['pg with the alternating strategy (pg_a, pg_b)', { username: 'pg' }, 'username pg is refused with the alternating strategy'],
+  ])('refuses %s, naming the rule', async (_what, spec, expected) => {
+    const body = await rejection(r.policy(uniqueName('sys'), { connectionRef: { name: 'shop' }, ...spec } as never));
+    expect(body).toContain(expected);
+  });
+
+  // Every reserved login the operator knows that the username pattern lets through is refused by CEL too.
+  it.each(reservedLogins.filter((name) => /^[a-z_][a-z0-9_]*$/.test(name)))('refuses the reserved user name %s', async (username) => {
+    const body = await rejection(r.policy(uniqueName('reserved'), { connectionRef: { name: 'shop' }, username, rotation: { strategy: 'in-place' } } as never));
+    expect(body).toContain(`username ${username} is a built-in administrative or system account`);
+  });
+
+  it('accepts what looks like a system name but is not one', async () => {
+    await r.policy(uniqueName('ok'), { connectionRef: { name: 'shop' }, username: 'pg', rotation: { strategy: 'in-place' } } as never);
+    await r.policy(uniqueName('ok'), { connectionRef: { name: 'shop' }, username: 'postgres_reader', schemas: ['pgdata', 'sys'] } as never);
+    await r.connection(uniqueName('ok'), { engine: 'postgres', host: 'db', database: 'mysql', adminSecretRef: { name: 'a' } });
+  });
+
+  it.each(['mysql', 'sys', 'performance_schema', 'information_schema', 'MySQL'])(
+    'refuses a MySQL/MariaDB connection to the system database %s',
+    async (database) => {
+      const body = await rejection(r.connection(uniqueName('sysdb'), { engine: 'mysql', host: 'db', database, adminSecretRef: { name: 'a' } }));
+      expect(body).toContain(`database ${database} is a MySQL/MariaDB system database`);
+    },
+  );
 
   it('refuses a DatabaseConnection with an invalid host, database or CIDR', async () => {
     const base = { engine: 'postgres' as const, host: 'db', database: 'shop', adminSecretRef: { name: 'a' } };

@@ -23,6 +23,8 @@ export class AuditedFailure extends Error {
     readonly failure: unknown,
     /** Findings as the audit reports them; undefined when the audit itself could not run. */
     readonly findings: string[] | undefined,
+    /** What the failed pass revoked all the same (a refused spec's repair), for status.lastDriftCorrection. */
+    readonly revoked: string[] = [],
   ) {
     super(failure instanceof Error ? failure.message : String(failure));
     this.name = 'AuditedFailure';

@@ -197,7 +197,7 @@ export type EngineErrorReason =
   | 'InvalidIdentifier'
   | 'UsernameTaken'
   | 'ReservedUsername'
-  | 'ForbiddenSchema'
+  | 'SystemSchemaRefused'
   | 'DropBlocked'
   | 'Unsupported'
   | 'DatabaseError';

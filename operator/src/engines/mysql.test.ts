@@ -588,7 +588,7 @@ async function systemGrants(login: string): Promise<string[]> {
 
 describe('system databases and reserved names', () => {
   it.each(['mysql', 'sys', 'performance_schema', 'information_schema'])(
-    'a connection to the system database %s is ForbiddenSchema, even with a root admin, and changes nothing',
+    'a connection to the system database %s is SystemSchemaRefused, even with a root admin, and changes nothing',
     async (systemDatabase) => {
       const counted: string[] = [];
       const rootEngine = newEngine({ database: systemDatabase, admin: { username: required('MYSQL_USER'), password: required('MYSQL_PASSWORD') } },
@@ -597,7 +597,7 @@ describe('system databases and reserved names', () => {
       await rootEngine.ensurePrincipal(spec, { [spec.name]: generatePassword() });
       counted.length = 0;
       const err = await engineError(rootEngine.syncGrants(spec, grants('read-only', [{ name: 'user' }])));
-      expect(err.reason).toBe('ForbiddenSchema');
+      expect(err.reason).toBe('SystemSchemaRefused');
       expect(err.retryable).toBe(false);
       expect(err.message).toContain('system database');
       expect(counted).toEqual([]);

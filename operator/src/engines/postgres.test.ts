@@ -667,14 +667,14 @@ describe('system catalogs and reserved names', () => {
     ['a temporary schema', { schemas: ['pg_temp_1'], tables: [] }],
     ['pg_authid as a table', { schemas: ['public'], tables: [{ schema: 'pg_catalog', name: 'pg_authid' }] }],
     ['a system schema in capitals', { schemas: ['public'], tables: [{ schema: 'PG_CATALOG', name: 'pg_authid' }] }],
-  ])('refuses %s with ForbiddenSchema, even with a superuser admin, and changes nothing', async (_what, grants) => {
+  ])('refuses %s with SystemSchemaRefused, even with a superuser admin, and changes nothing', async (_what, grants) => {
     const counter = new WriteCounter();
     const engine = newEngine(superuserAdmin(), counter);
     const spec = principal(`sys_${randomBytes(2).toString('hex')}`);
     await engine.ensurePrincipal(spec, { [spec.name]: generatePassword() });
     const writes = counter.count;
     const err = await engineError(engine.syncGrants(spec, { access: 'read-only', ...grants }));
-    expect(err.reason).toBe('ForbiddenSchema');
+    expect(err.reason).toBe('SystemSchemaRefused');
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/system schema/);
     expect(counter.count).toBe(writes);

@@ -9,6 +9,11 @@ import { EngineError, type EngineKind } from './engine.js';
 export interface SystemObjects {
   /** Why a schema (PostgreSQL) or database (MySQL/MariaDB) holds system catalogs, or undefined when it does not. */
   systemSchema(name: string): string | undefined;
+  /**
+   * Why a connection's database may not be granted in. PostgreSQL keeps its catalogs in schemas of every
+   * database, so any database will do; on MySQL/MariaDB a database is a schema.
+   */
+  systemDatabase(name: string): string | undefined;
 }
 
 /** Catalog schemas by their lowercase name; PostgreSQL reserves every schema name starting with pg_. */
@@ -23,10 +28,14 @@ export const systemObjects = {
       if (lower.startsWith('pg_')) return `${name} is a PostgreSQL system schema (every pg_* schema is: pg_catalog, pg_toast, pg_temp_*)`;
       return postgresSchemas.has(lower) ? `${name} is a PostgreSQL system schema` : undefined;
     },
+    systemDatabase: () => undefined,
   },
   mysql: {
     systemSchema(name) {
       return mysqlDatabases.has(name.toLowerCase()) ? `${name} is a MySQL/MariaDB system database` : undefined;
+    },
+    systemDatabase(name) {
+      return this.systemSchema(name);
     },
   },
 } satisfies Record<EngineKind, SystemObjects>;
@@ -70,10 +79,10 @@ export function assertNotReserved(logins: readonly string[], admin: string): voi
   }
 }
 
-/** Throws ForbiddenSchema (not retried) when `name` is a system schema or database of `engine`. */
+/** Throws SystemSchemaRefused (not retried) when `name` is a system schema or database of `engine`. */
 export function assertNotSystemSchema(engine: EngineKind, name: string, field: string): void {
   const why = systemObjects[engine].systemSchema(name);
   if (why !== undefined) {
-    throw new EngineError('ForbiddenSchema', `${field}: ${why}; dbwarden never grants on system catalogs`, false);
+    throw new EngineError('SystemSchemaRefused', `${field}: ${why}; dbwarden never grants on system catalogs`, false);
   }
 }

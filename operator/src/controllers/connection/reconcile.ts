@@ -9,6 +9,7 @@ import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
 import type { ConnectionRegistry } from './registry.js';
 import { connectedStatus, failedStatus } from './status.js';
+import { systemDatabaseRefusal } from '../policy/refusals.js';
 
 export interface ConnectionReconcilerDeps {
   get(namespace: string, name: string): DatabaseConnection | undefined;
@@ -44,8 +45,15 @@ export class ConnectionReconciler {
       this.deps.getNetworkPolicy);
     try {
       const handle = await this.deps.registry.refresh(connection);
+      // Still connected (its policies use the handle to revoke what was granted there), but never Ready.
+      const refusal = systemDatabaseRefusal(connection);
+      if (refusal) throw refusal;
       const status = connectedStatus(connection, handle, policies);
       await this.writeStatus(connection, status);
+      if (handle.facts.admin.superuser) {
+        this.deps.events.warning(target, 'AdminIsSuperuser',
+          `${handle.facts.admin.message}. A superuser can grant whatever a policy names, so only dbwarden's own checks keep system catalogs out of reach; provision with a least-privilege account (docs/operator.md, "The provisioning account")`);
+      }
       if (status.posture?.checks?.some((c) => !c.passed)) {
         const failing = status.posture.checks.filter((c) => !c.passed);
         this.deps.events.warning(target, 'PostureWarning', failing.map((c) => `${c.name}: ${c.message}`).join('; '));

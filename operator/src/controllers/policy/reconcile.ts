@@ -65,8 +65,8 @@ export class PolicyReconciler {
     } catch (err) {
       const failure = failureOf(err);
       this.deps.log.warn({ key, reason: failure.reason, detail: failure.message }, 'access policy not ready');
-      const findings = err instanceof AuditedFailure ? err.findings : undefined;
-      await this.writeStatus(policy, failedStatus(policy, failure, new Date(), findings));
+      const audited = err instanceof AuditedFailure ? err : undefined;
+      await this.writeStatus(policy, failedStatus(policy, failure, new Date(), audited?.findings, audited?.revoked));
       this.deps.events.warning(target, failure.reason, failure.message);
       if (!failure.retryable) return {};
       throw err;
@@ -187,7 +187,7 @@ export class PolicyReconciler {
       this.deps.events.warning(target, 'SystemPrivilegesRevoked', `revoked privileges on system catalogs: ${revoked.join('; ')}`);
       this.deps.log.warn({ policy: `${policy.metadata?.namespace}/${policy.metadata?.name}`, revoked }, 'system catalog privileges revoked');
     }
-    throw new AuditedFailure(new ReconcileError(refusal.reason, message, false), await this.audit(engine, principal));
+    throw new AuditedFailure(new ReconcileError(refusal.reason, message, false), await this.audit(engine, principal), revoked);
   }
 
   /** The findings to report with a failed sync: the audit's, and what the sync could not revoke. */

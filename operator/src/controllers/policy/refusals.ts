@@ -8,28 +8,35 @@ import { EngineError, type EngineKind } from '../../engines/engine.js';
 import { assertNotReserved, systemObjects } from '../../engines/system-objects.js';
 import { usernameFor } from './desired.js';
 
-type NamedSchemas = (policy: AccessPolicy, connection: DatabaseConnection) => { field: string; name: string }[];
+type NamedSchemas = (policy: AccessPolicy) => { field: string; name: string }[];
 
-/** Where a policy names the schemas (PostgreSQL) or database (MySQL/MariaDB) it grants in. */
+/** Where a policy names the schemas it grants in (on MySQL/MariaDB the connection's database is the schema). */
 const schemasNamed = {
   postgres: (policy) => [
     ...(policy.spec.schemas ?? []).map((name, i) => ({ field: `spec.schemas[${i}]`, name })),
     ...(policy.spec.tables ?? []).map((table, i) => ({ field: `spec.tables[${i}].schema`, name: table.schema ?? 'public' })),
   ],
-  mysql: (_policy, connection) => [
-    { field: `spec.database of DatabaseConnection ${connection.metadata?.name ?? ''}`, name: connection.spec.database },
-  ],
+  mysql: (_policy) => [],
 } satisfies Record<EngineKind, NamedSchemas>;
 
-/** ForbiddenSchema, naming each system schema the policy would grant in; undefined when there is none. */
+/** SystemSchemaRefused when the connection's database is one no policy may grant in. */
+export function systemDatabaseRefusal(connection: DatabaseConnection): EngineError | undefined {
+  const why = systemObjects[connection.spec.engine].systemDatabase(connection.spec.database);
+  if (why === undefined) return undefined;
+  return new EngineError('SystemSchemaRefused', `spec.database: ${why}; dbwarden never grants on system catalogs`, false);
+}
+
+/** SystemSchemaRefused, naming each system schema the policy would grant in; undefined when there is none. */
 export function systemSchemaRefusal(policy: AccessPolicy, connection: DatabaseConnection): EngineError | undefined {
   const engine = connection.spec.engine;
-  const named = schemasNamed[engine](policy, connection).flatMap(({ field, name }) => {
+  const named = schemasNamed[engine](policy).flatMap(({ field, name }) => {
     const why = systemObjects[engine].systemSchema(name);
     return why === undefined ? [] : [`${field}: ${why}`];
   });
+  const database = systemObjects[engine].systemDatabase(connection.spec.database);
+  if (database !== undefined) named.push(`spec.database of DatabaseConnection ${connection.metadata?.name ?? ''}: ${database}`);
   if (named.length === 0) return undefined;
-  return new EngineError('ForbiddenSchema', `${[...new Set(named)].join('; ')}; dbwarden never grants on system catalogs`, false);
+  return new EngineError('SystemSchemaRefused', `${[...new Set(named)].join('; ')}; dbwarden never grants on system catalogs`, false);
 }
 
 /**

@@ -53,11 +53,12 @@ function leastPrivilege(findings: string[]): ConditionInput {
  * Keeps what was last observed (user, Secret, grants) and says why the policy is not ready; with the findings
  * of an audit made during the failed pass, LeastPrivilege says what the users hold now.
  */
-export function failedStatus(policy: AccessPolicy, failure: Failure, now = new Date(), findings?: string[]): AccessPolicyStatus {
+export function failedStatus(policy: AccessPolicy, failure: Failure, now = new Date(), findings?: string[], revoked: string[] = []): AccessPolicyStatus {
   const generation = policy.metadata?.generation ?? 0;
   const ready = setCondition(policy.status?.conditions, { type: 'Ready', status: 'False', reason: failure.reason, message: failure.message }, generation, now);
   return {
     ...policy.status,
+    ...(revoked.length > 0 ? { lastDriftCorrection: { time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'), revoked, granted: [] } } : {}),
     observedGeneration: generation,
     conditions: findings === undefined ? ready : setCondition(ready, leastPrivilege(findings), generation, now),
   };
