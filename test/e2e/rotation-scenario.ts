@@ -168,7 +168,7 @@ export function rotationScenario(engine: EngineName): void {
         rotation: { restartTargets: [{ kind: 'StatefulSet', name: 'nope' }] },
       });
       const p = await r.waitReady('accesspolicies', 'bad-target', 'False', 'RestartTargetNotFound');
-      expect(p.status?.conditions?.[0]?.message).toContain('StatefulSet nope');
+      expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain('StatefulSet nope');
       expect(await r.readSecret('bad-target-credentials')).toBeUndefined();
     });
   });

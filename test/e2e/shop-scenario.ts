@@ -85,7 +85,7 @@ export function shopScenario(engine: EngineName): void {
       await r.connection('wrong-password', { ...base, adminSecretRef: { name: 'wrong-admin' } });
       await r.connection('unreachable', { ...base, port: 1, adminSecretRef: { name: 'db-admin' } });
       const missing = await r.waitReady('databaseconnections', 'no-secret', 'False', 'AdminSecretNotFound');
-      expect(missing.status?.conditions?.[0]?.message).toContain('does-not-exist');
+      expect(missing.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain('does-not-exist');
       const wrong = await r.waitReady('databaseconnections', 'wrong-password', 'False', 'AuthenticationFailed');
       expect(JSON.stringify(wrong.status)).not.toContain('not-the-password');
       await r.waitReady('databaseconnections', 'unreachable', 'False', 'Unreachable');
@@ -190,7 +190,7 @@ export function shopScenario(engine: EngineName): void {
     it('reports a table that does not exist, and changes nothing', async () => {
       await r.policy('missing-table', { connectionRef: { name: 'shop' }, tables: [{ name: 'products' }, { name: 'invoices' }] });
       const p = await r.waitReady('accesspolicies', 'missing-table', 'False', 'TableNotFound');
-      expect(p.status?.conditions?.[0]?.message).toContain('invoices');
+      expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain('invoices');
     });
 
     it('refuses a user name taken by a user it did not create', async () => {
@@ -198,7 +198,7 @@ export function shopScenario(engine: EngineName): void {
       await db.superQuery(engine === 'postgres' ? `CREATE ROLE ${name}_a LOGIN` : `CREATE USER '${name}_a'@'%' IDENTIFIED BY 'x-Foreign-1'`);
       await r.policy('taken', { connectionRef: { name: 'shop' }, username: name, tables: [{ name: 'products' }] });
       const p = await r.waitReady('accesspolicies', 'taken', 'False', 'UsernameTaken');
-      expect(p.status?.conditions?.[0]?.message).toContain(`${name}_a`);
+      expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain(`${name}_a`);
       await r.delete('accesspolicies', 'taken');
       await r.gone('accesspolicies', 'taken');
       const still = await db.superQuery(engine === 'postgres' ? `SELECT 1 FROM pg_roles WHERE rolname = '${name}_a'` : `SELECT 1 FROM mysql.user WHERE user = '${name}_a'`);

@@ -219,6 +219,23 @@ describe('PostgreSQL', () => {
     expect(condition(healed, 'LeastPrivilege')).toMatchObject({ status: 'True', reason: 'Clean' });
   });
 
+  it('a refused spec whose old grant the recommended admin cannot revoke stays refused, says so, and counts it as excess', async () => {
+    const user = u('stuck_user');
+    await r.policy('stuck', policy('pg', { username: user, tables: [{ name: 'products' }], rotation: { strategy: 'in-place' } }));
+    await r.waitReady('accesspolicies', 'stuck');
+    await pgShop.superQuery(`GRANT SELECT ON pg_catalog.pg_authid TO ${user}`);
+    await storeUnvalidated(r, 'accesspolicies', 'stuck',
+      policy('pg', { username: user, tables: [{ name: 'products' }, { schema: 'pg_catalog', name: 'pg_authid' }], rotation: { strategy: 'in-place' } }));
+    const refused = await eventually('the refusal to say what could not be revoked', async () => {
+      const p = await r.get<AccessPolicy>('accesspolicies', 'stuck');
+      return condition(p, 'Ready')?.reason === 'SystemSchemaRefused' && condition(p, 'LeastPrivilege')?.status === 'False' ? p : undefined;
+    });
+    expect(condition(refused, 'Ready')?.message).toContain('could not be revoked');
+    expect(condition(refused, 'LeastPrivilege')).toMatchObject({ reason: 'ExcessPrivileges' });
+    expect(condition(refused, 'LeastPrivilege')?.message).toContain('SELECT ON pg_catalog.pg_authid');
+    await pgShop.superQuery(`REVOKE SELECT ON pg_catalog.pg_authid FROM ${user}`);
+  });
+
   it('a superuser admin is a Warning event on the connection, with the recommended account', async () => {
     const warning = await eventually('the AdminIsSuperuser event', async () => (await events('pg-super')).find((e) => e.reason === 'AdminIsSuperuser'));
     expect(warning.type).toBe('Warning');

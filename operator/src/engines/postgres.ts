@@ -170,11 +170,7 @@ export class PostgresEngine implements Engine {
       const changes = planChanges(desiredPrivileges(principal, roles, plan, catalog), actualPrivileges(catalog));
       const planned = this.writesFor(changes, roles, authorityOf(catalog));
       if (planned.writes.length === 0) return { granted: [], revoked: [], report: this.report(catalog, roles) };
-      await this.apply(planned.writes).catch((err: unknown) => {
-        // Rolled back whole: every extra privilege it meant to revoke is still held.
-        if (!(err instanceof EngineError)) throw err;
-        throw new EngineError(err.reason, err.message, err.retryable, planned.revoked);
-      });
+      await this.applyPlanned(planned);
       const after = await this.readCatalog(catalogRequest(roles));
       this.assertNoLeftovers(changes, after, roles);
       return { granted: planned.granted, revoked: planned.revoked, report: this.report(after, roles) };
@@ -192,7 +188,7 @@ export class PostgresEngine implements Engine {
       // Everything else is kept as it is: the spec that is refused says nothing reliable about it.
       const changes = planChanges(kept, actual);
       const planned = this.writesFor(changes, roles, authorityOf(catalog));
-      await this.apply(planned.writes);
+      await this.applyPlanned(planned);
       this.assertNoLeftovers(changes, await this.readCatalog(catalogRequest(roles)), roles);
       return planned.revoked;
     });
@@ -315,6 +311,16 @@ export class PostgresEngine implements Engine {
       this.version = asked;
     }
     return readCatalog(this.pool, request, await this.version);
+  }
+
+  /** Applies planned grants and revokes; rolled back whole on failure, so every extra privilege it meant to revoke counts as excess. */
+  private async applyPlanned(planned: PlannedWrites): Promise<void> {
+    try {
+      await this.apply(planned.writes);
+    } catch (err) {
+      if (!(err instanceof EngineError)) throw err;
+      throw new EngineError(err.reason, err.message, err.retryable, planned.revoked);
+    }
   }
 
   /** After a committed sync: what it meant to change and did not is an error naming it (and counted as excess). */

@@ -179,7 +179,14 @@ export class PolicyReconciler {
     const principal = principalFor(policy, settings.engine, settings.tls.mode);
     // Passwords prove MySQL users ours only when they come from the policy's own Secret.
     const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret).catch(() => undefined);
-    const revoked = await engine.revokeSystemPrivileges(principal, knownPasswords(readCredentials(store?.secret)));
+    let revoked: string[];
+    try {
+      revoked = await engine.revokeSystemPrivileges(principal, knownPasswords(readCredentials(store?.secret)));
+    } catch (err) {
+      // Still refused, and retried: the repair is owed. What stays is counted against LeastPrivilege.
+      const message = `${refusal.message}. What an earlier version granted there could not be revoked: ${failureOf(err).message}`;
+      throw new AuditedFailure(new ReconcileError(refusal.reason, message), await this.findingsAfter(err, engine, principal));
+    }
     let message = refusal.message;
     if (revoked.length > 0) {
       message += `. Revoked what an earlier version had granted there: ${revoked.join('; ')}`;
