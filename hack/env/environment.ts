@@ -56,6 +56,22 @@ export async function down(): Promise<void> {
   }
 }
 
+/**
+ * Stops only the local node (the control plane and databases keep running) and returns what it left
+ * behind, if anything: env:down does the same for the node, then stops the rest.
+ */
+export async function downNode(): Promise<string[]> {
+  const state = loadState();
+  if (!state.node) return [];
+  const node = state.node;
+  await step('Stopping the local node', () => stopNode(state));
+  delete state.node;
+  saveState(state);
+  writeEnvFile(state);
+  rmSync(node.dir, { recursive: true, force: true });
+  return nodeLeftovers(node);
+}
+
 export interface Health {
   controlPlane: boolean;
   postgres: boolean;

@@ -35,8 +35,8 @@ const nodetoolsBuild: GoBuild = {
   component: 'nodetools',
   version: 'v1',
   sourceDir: join(repoRoot, 'hack', 'nodetools'),
-  packages: ['./pause', './oci-image', './forward'],
-  title: 'node tools (pause, oci-image, forward)',
+  packages: ['./pause', './oci-image', './forward', './probe'],
+  title: 'node tools (pause, oci-image, forward, probe)',
   coldEstimate: 'under 1 min',
 };
 
@@ -50,6 +50,8 @@ export interface NodeBinaries {
   pause: string;
   ociImage: string;
   forward: string;
+  /** The static test workload (see hack/nodetools/probe). */
+  probe: string;
 }
 
 export async function ensureNodeBinaries(): Promise<NodeBinaries> {
@@ -66,5 +68,6 @@ export async function ensureNodeBinaries(): Promise<NodeBinaries> {
     pause: join(tools, 'pause'),
     ociImage: join(tools, 'oci-image'),
     forward: join(tools, 'forward'),
+    probe: join(tools, 'probe'),
   };
 }

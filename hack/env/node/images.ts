@@ -21,6 +21,28 @@ export interface ImageArchive {
   archive: string;
 }
 
+export interface ImageSpec {
+  name: string;
+  /** Files to copy in: source path on this machine → path in the image (mode 0755). */
+  files: Record<string, string>;
+  entrypoint?: string[];
+  cmd?: string[];
+  /** uid:gid the image runs as. */
+  user?: string;
+}
+
+/** Writes a one-layer OCI image archive with hack/nodetools/oci-image (reproducible: same input, same digest). */
+export async function writeImageArchive(ociImage: string, spec: ImageSpec, archive: string): Promise<ImageArchive> {
+  await run(ociImage, [
+    '--name', spec.name, '--out', archive,
+    ...Object.entries(spec.files).flatMap(([source, path]) => ['--file', `${source}:${path}:0755`]),
+    ...(spec.entrypoint ?? []).flatMap((word) => ['--entrypoint', word]),
+    ...(spec.cmd ?? []).flatMap((word) => ['--cmd', word]),
+    ...(spec.user ? ['--user', spec.user] : []),
+  ]);
+  return { name: spec.name, archive };
+}
+
 /** Writes the pause and busybox archives next to the node tools (cached with them). */
 export async function ensureNodeImages(bins: NodeBinaries): Promise<{ pause: ImageArchive; busybox: ImageArchive }> {
   await ensurePackages([{ pkg: 'busybox-static', provides: busyboxBinary }]);
@@ -28,8 +50,7 @@ export async function ensureNodeImages(bins: NodeBinaries): Promise<{ pause: Ima
   mkdirSync(dir, { recursive: true });
   const pause = { name: pauseImage, archive: join(dir, 'pause.tar') };
   if (!existsSync(pause.archive)) {
-    await run(bins.ociImage, ['--name', pause.name, '--out', pause.archive, '--file', `${bins.pause}:/pause:0755`,
-      '--entrypoint', '/pause', '--user', '65535:65535']);
+    await writeImageArchive(bins.ociImage, { name: pause.name, files: { [bins.pause]: '/pause' }, entrypoint: ['/pause'], user: '65535:65535' }, pause.archive);
   }
   const busybox = { name: busyboxImage, archive: join(dir, 'busybox.tar') };
   if (!existsSync(busybox.archive)) {

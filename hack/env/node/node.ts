@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { apiGet, controlPlaneHealthy, startControlPlane } from '../controlplane.js';
@@ -183,10 +183,15 @@ export async function startNodeEnvironment(state: EnvState, save: () => void): P
   });
   // kube-router reads the Node (its InternalIP) at start, so it starts once the kubelet registered it.
   await step('Starting the NetworkPolicy controller (kube-router, firewall only)', async () => {
-    node.pids.networkPolicy = startNetworkPolicyController({ ...common, logFile: join(logDir, 'kube-router.log') });
+    const logFile = join(logDir, 'kube-router.log');
+    const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
+    node.pids.networkPolicy = startNetworkPolicyController({ ...common, logFile });
     save();
-    await sleep(2000);
-    if (!isAlive(node.pids.networkPolicy)) throw new EnvError('kube-router exited', `see ${join(logDir, 'kube-router.log')}`);
+    // Its first full sync has written the filter chains: from then on NetworkPolicies are enforced.
+    await waitFor('kube-router\'s first sync', () => {
+      if (!isAlive(node.pids.networkPolicy)) throw new EnvError('kube-router exited', `see ${logFile}`);
+      return Promise.resolve(readFileSync(logFile).subarray(logStart).toString('utf8').includes('sync iptables took'));
+    }, { timeoutMs: 60_000, logFile });
   });
   info(`node ${net.nodeName} Ready ${((Date.now() - startedAt) / 1000).toFixed(1)}s after its start (${((Date.now() - t0) / 1000).toFixed(1)}s with builds and control plane)`);
 }
