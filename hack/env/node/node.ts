@@ -42,6 +42,7 @@ interface NodeCondition {
   status: string;
   reason?: string;
   message?: string;
+  lastHeartbeatTime?: string;
 }
 
 function accepts(host: string, port: number): Promise<boolean> {
@@ -161,6 +162,8 @@ export async function startNodeEnvironment(state: EnvState, save: () => void): P
     await importArchive(bins.ctr, paths.socket, images.busybox.archive);
   });
   info(`▶ Starting kubelet ${kubernetesVersion} and kube-proxy`);
+  // A Node left from an earlier kubelet can still say Ready: only a heartbeat from this one counts.
+  const kubeletStart = Math.floor(Date.now() / 1000) * 1000;
   node.pids.kubelet = startKubelet({ ...common, containerdSocket: paths.socket, logFile: join(logDir, 'kubelet.log') });
   save();
   node.pids.kubeProxy = startKubeProxy({ ...common, logFile: join(logDir, 'kube-proxy.log') });
@@ -173,7 +176,7 @@ export async function startNodeEnvironment(state: EnvState, save: () => void): P
         if (!isAlive(pid)) throw new EnvError(`the node's ${name} exited`, `see the logs in ${logDir}`);
       }
       last = await nodeReady(apiPort, net.nodeName).catch(() => undefined);
-      if (last?.status === 'True') break;
+      if (last?.status === 'True' && Date.parse(last.lastHeartbeatTime ?? '') >= kubeletStart) break;
       if (Date.now() > deadline) {
         throw new EnvError(`node ${net.nodeName} was not Ready after 180s: ${last ? `${last.reason}: ${last.message}` : 'not registered'}`,
           `see ${join(logDir, 'kubelet.log')}`);
