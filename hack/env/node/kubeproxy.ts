@@ -37,6 +37,8 @@ export function startKubeProxy(options: {
     clusterCIDR: net.clusterCidr,
     healthzBindAddress: '127.0.0.1:10256',
     metricsBindAddress: '127.0.0.1:10249',
+    // NodePorts on the node's address only (the host reaches them at nodeIp:<nodePort>).
+    nodePortAddresses: ['primary'],
     iptables: { localhostNodePorts: false },
     conntrack: { maxPerCore: 0, min: 0, tcpEstablishedTimeout: '0s', tcpCloseWaitTimeout: '0s' },
   }));
