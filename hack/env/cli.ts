@@ -4,15 +4,24 @@ import { info } from './log.js';
 import { envFile, kubeconfigFile } from './paths.js';
 import { loadState } from './state.js';
 
-async function main(command: string | undefined): Promise<void> {
+async function main(command: string | undefined, flags: string[]): Promise<void> {
+  const unknown = flags.filter((f) => f !== '--node');
+  if (unknown.length) throw new EnvError(`unknown option ${unknown.join(' ')}`, 'use: up [--node] | down | status');
   switch (command) {
     case 'up': {
-      const state = await up();
+      const state = await up({ node: flags.includes('--node') });
       info('');
       info('Local environment is up:');
       info(`  Kubernetes ${state.controlPlane?.version} API server  https://127.0.0.1:${state.controlPlane?.apiPort}  (KUBECONFIG=${kubeconfigFile})`);
       info(`  ${state.postgres?.version}  127.0.0.1:${state.postgres?.port}  user ${state.postgres?.user}, TLS verified against .dev/db-pki/ca.crt`);
       info(`  ${state.mariadb?.version}  127.0.0.1:${state.mariadb?.port}  user ${state.mariadb?.user}, TLS verified against .dev/db-pki/ca.crt`);
+      const node = state.node;
+      if (node) {
+        info(`  Node ${node.name} (kubelet ${node.kubernetesVersion}, containerd ${node.containerdVersion}), InternalIP ${node.nodeIp}, pods ${node.podCidr}`);
+        info(`    pods reach the host at ${node.hostIp} (forwarded: ${Object.entries(node.hostPorts).map(([k, v]) => `${k} ${v}`).join(', ')}),`);
+        info(`    the API server at https://${node.apiServiceIp}:443 (the kubernetes Service)`);
+        info(`    images: ctr --address ${node.containerdSocket} -n ${node.criNamespace} images import <archive>  (ctr: ${node.ctr})`);
+      }
       info('');
       info(`Use it from a shell:  source ${envFile}`);
       info('  kubectl get --raw /readyz');
@@ -35,4 +44,4 @@ async function main(command: string | undefined): Promise<void> {
   }
 }
 
-runMain(() => main(process.argv[2]));
+runMain(() => main(process.argv[2], process.argv.slice(3)));

@@ -8,7 +8,9 @@ import { ensureLocalkube, kubernetesVersion } from './localkube.js';
 import { devDir, kubeconfigFile } from './paths.js';
 import { ensureCa, ensureLeaf, ensureRsaKey, type KeyPair } from './pki.js';
 import { freePort, portInUse } from './ports.js';
-import { isAlive, startDaemon, stopProcess, waitFor } from './proc.js';
+import { isAlive, sleep, startDaemon, stopProcess, waitFor } from './proc.js';
+import type { NodeNetwork } from './node/network.js';
+import type { NodePki } from './node/pki.js';
 import type { ControlPlaneState } from './state.js';
 
 const kubeDir = join(devDir, 'kube');
@@ -74,21 +76,38 @@ async function ready(port: number): Promise<boolean> {
 
 export async function controlPlaneHealthy(state: ControlPlaneState | undefined): Promise<boolean> {
   if (!state) return false;
-  const { etcd, apiserver, controllerManager } = state.pids;
+  const { etcd, apiserver, controllerManager, scheduler } = state.pids;
   if (!isAlive(etcd) || !isAlive(apiserver) || !isAlive(controllerManager)) return false;
+  if (state.forNode && !isAlive(scheduler)) return false;
   return ready(state.apiPort).catch(() => false);
+}
+
+/**
+ * What a control plane for the local node adds: the API server advertises the host's address on the node
+ * link (the `kubernetes` Service's endpoint, which pods reach), authorizes kubelets with the Node authorizer
+ * and NodeRestriction, and talks to the kubelet with a client certificate; the controller manager runs its
+ * full controller set and allocates the node's pod CIDR; kube-scheduler runs.
+ */
+export interface NodeControlPlane {
+  net: NodeNetwork;
+  pki: NodePki;
 }
 
 async function pickPort(previous: number | undefined): Promise<number> {
   return previous && !(await portInUse(previous)) ? previous : freePort();
 }
 
-/** Starts etcd, kube-apiserver and kube-controller-manager (reusing data and ports from before when possible). */
-export async function startControlPlane(previous: ControlPlaneState | undefined): Promise<ControlPlaneState> {
-  if (await controlPlaneHealthy(previous)) {
+/**
+ * Starts etcd, kube-apiserver and kube-controller-manager (reusing data and ports from before when possible);
+ * with `node`, configured for the local node, plus kube-scheduler. A running control plane is reused unless
+ * a node needs it and it was started without one.
+ */
+export async function startControlPlane(previous: ControlPlaneState | undefined, node?: NodeControlPlane): Promise<ControlPlaneState> {
+  if ((await controlPlaneHealthy(previous)) && (!node || previous!.forNode)) {
     info(`control plane already running on https://127.0.0.1:${previous!.apiPort}: reusing it`);
     return previous!;
   }
+  if (node && previous && !previous.forNode) info('restarting the control plane for the node (its data stays)');
   await stopControlPlane(previous);
   const binary = await ensureLocalkube();
   mkdirSync(logDir, { recursive: true });
@@ -99,6 +118,7 @@ export async function startControlPlane(previous: ControlPlaneState | undefined)
     etcdPort: await pickPort(previous?.etcdPort),
     etcdPeerPort: await pickPort(previous?.etcdPeerPort),
     apiPort: await pickPort(previous?.apiPort),
+    ...(node ? { forNode: true } : {}),
     pids: {},
   };
 
@@ -124,7 +144,7 @@ export async function startControlPlane(previous: ControlPlaneState | undefined)
       'kube-apiserver',
       `--etcd-servers=http://127.0.0.1:${state.etcdPort}`,
       '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--advertise-address=${node ? node.net.hostIp : '127.0.0.1'}`,
       `--secure-port=${state.apiPort}`,
       `--cert-dir=${pkiDir}`,
       `--tls-cert-file=${pki.serving.cert}`,
@@ -135,8 +155,17 @@ export async function startControlPlane(previous: ControlPlaneState | undefined)
       `--service-account-signing-key-file=${pki.serviceAccountKey}`,
       '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true',
-      '--authorization-mode=RBAC',
       '--profiling=false',
+      ...(node
+        ? [
+          '--authorization-mode=Node,RBAC',
+          '--enable-admission-plugins=NodeRestriction',
+          `--kubelet-client-certificate=${node.pki.apiserverKubeletClient.cert}`,
+          `--kubelet-client-key=${node.pki.apiserverKubeletClient.key}`,
+          `--kubelet-certificate-authority=${pki.ca.cert}`,
+          '--kubelet-preferred-address-types=InternalIP',
+        ]
+        : ['--authorization-mode=RBAC']),
     ], { logFile });
     await waitFor('kube-apiserver /readyz', async () => {
       if (!isAlive(state.pids.apiserver)) throw new EnvError('kube-apiserver exited', `see ${logFile}`);
@@ -148,14 +177,26 @@ export async function startControlPlane(previous: ControlPlaneState | undefined)
   const cmKubeconfig = join(kubeDir, 'controller-manager.kubeconfig');
   writeKubeconfig(cmKubeconfig, `https://127.0.0.1:${state.apiPort}`, pki.ca.cert, pki.controllerManager, 'kube-controller-manager');
 
-  await step('Starting kube-controller-manager (garbage collector, namespaces, service accounts)', async () => {
+  const controllers = node
+    ? [
+      '--controllers=*',
+      '--allocate-node-cidrs=true',
+      `--cluster-cidr=${node.net.clusterCidr}`,
+      '--node-cidr-mask-size=24',
+      `--service-cluster-ip-range=${node.net.serviceCidr}`,
+      `--cluster-signing-cert-file=${pki.ca.cert}`,
+      `--cluster-signing-key-file=${pki.ca.key}`,
+    ]
+    : ['--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller'];
+  const which = node ? 'all controllers' : 'garbage collector, namespaces, service accounts';
+  await step(`Starting kube-controller-manager (${which})`, async () => {
     const logFile = join(logDir, 'kube-controller-manager.log');
     state.pids.controllerManager = startDaemon(binary, [
       'kube-controller-manager',
       `--kubeconfig=${cmKubeconfig}`,
       `--authentication-kubeconfig=${cmKubeconfig}`,
       `--authorization-kubeconfig=${cmKubeconfig}`,
-      '--controllers=garbage-collector-controller,namespace-controller,serviceaccount-controller,serviceaccount-token-controller',
+      ...controllers,
       '--leader-elect=false',
       '--secure-port=0',
       `--service-account-private-key-file=${pki.serviceAccountKey}`,
@@ -167,11 +208,29 @@ export async function startControlPlane(previous: ControlPlaneState | undefined)
       return (await apiGet(state.apiPort, '/api/v1/namespaces/default/serviceaccounts/default')).status === 200;
     }, { timeoutMs: 90_000, logFile });
   });
+
+  if (node) {
+    await step('Starting kube-scheduler', async () => {
+      const logFile = join(logDir, 'kube-scheduler.log');
+      const kubeconfig = join(kubeDir, 'scheduler.kubeconfig');
+      writeKubeconfig(kubeconfig, `https://127.0.0.1:${state.apiPort}`, pki.ca.cert, node.pki.scheduler, 'system:kube-scheduler');
+      state.pids.scheduler = startDaemon(binary, [
+        'kube-scheduler',
+        `--kubeconfig=${kubeconfig}`,
+        '--leader-elect=false',
+        '--secure-port=0',
+      ], { logFile });
+      // It serves nothing (--secure-port=0); it shows it works by scheduling the node's first pods.
+      await sleep(1000);
+      if (!isAlive(state.pids.scheduler)) throw new EnvError('kube-scheduler exited', `see ${logFile}`);
+    });
+  }
   return state;
 }
 
 export async function stopControlPlane(state: ControlPlaneState | undefined): Promise<void> {
   if (!state) return;
+  await stopProcess(state.pids.scheduler);
   await stopProcess(state.pids.controllerManager);
   await stopProcess(state.pids.apiserver);
   await stopProcess(state.pids.etcd);

@@ -31,6 +31,15 @@ export function envVars(state: EnvState): Record<string, string> {
       MYSQL_SSL_CA: ca,
     });
   }
+  if (state.node) {
+    Object.assign(vars, {
+      // ctr reads these two: `ctr images ls` lists what the kubelet can run.
+      CONTAINERD_ADDRESS: state.node.containerdSocket,
+      CONTAINERD_NAMESPACE: state.node.criNamespace,
+      DBWARDEN_CTR: state.node.ctr,
+      DBWARDEN_NODE_HOST_IP: state.node.hostIp,
+    });
+  }
   return vars;
 }
 

@@ -24,7 +24,7 @@ export async function ensureLocalkube(): Promise<string> {
   if (existsSync(binary)) return binary;
   await run('go', ['version']).catch(() => {
     throw new EnvError(
-      'Go is needed once to build the local control plane (kube-apiserver, kube-controller-manager, etcd)',
+      'Go is needed once to build the local Kubernetes (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy)',
       'install Go 1.26 or newer and put it on PATH',
     );
   });
@@ -38,7 +38,7 @@ export async function ensureLocalkube(): Promise<string> {
     '-X k8s.io/component-base/version.gitTreeState=clean',
   ].join(' ');
   const env = { ...process.env, GOWORK: 'off', CGO_ENABLED: '0', GOFLAGS: '-mod=mod -buildvcs=false' };
-  await step(`Building the local control plane from k8s.io/kubernetes ${kubernetesVersion} (cold: 10–30 min on 2 cores; cached after)`, async () => {
+  await step(`Building localkube (control plane and node components) from k8s.io/kubernetes ${kubernetesVersion} (cold: 10–30 min on 2 cores; cached after)`, async () => {
     let compiled = 0;
     let last = '';
     const stop = heartbeat(15_000, (s) => `${s}s: ${compiled} packages compiled${last ? `, now ${last}` : ''}`);

@@ -1,9 +1,11 @@
-// Command localkube is the local control plane for dbwarden's development and tests: one binary
-// that runs an embedded etcd, kube-apiserver or kube-controller-manager, built from the published
-// k8s.io/kubernetes module. hack/env.ts starts one process per component.
+// Command localkube is the local Kubernetes for dbwarden's development and tests: one binary that runs
+// an embedded etcd, kube-apiserver, kube-controller-manager, and for the local node kube-scheduler,
+// kubelet and kube-proxy, built from the published k8s.io/kubernetes module (one compile, one link).
+// hack/env/*.ts starts one process per component.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net/url"
@@ -17,9 +19,12 @@ import (
 	"k8s.io/component-base/version"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
+	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 )
 
-const usage = "usage: localkube etcd|kube-apiserver|kube-controller-manager|version [flags]"
+const usage = "usage: localkube etcd|kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|version [flags]"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -36,6 +41,18 @@ func main() {
 		os.Exit(cli.Run(cmd))
 	case "kube-controller-manager":
 		cmd := controllermanager.NewControllerManagerCommand()
+		cmd.SetArgs(args)
+		os.Exit(cli.Run(cmd))
+	case "kube-scheduler":
+		cmd := scheduler.NewSchedulerCommand()
+		cmd.SetArgs(args)
+		os.Exit(cli.Run(cmd))
+	case "kubelet":
+		cmd := kubelet.NewKubeletCommand(context.Background())
+		cmd.SetArgs(args)
+		os.Exit(cli.Run(cmd))
+	case "kube-proxy":
+		cmd := proxy.NewProxyCommand()
 		cmd.SetArgs(args)
 		os.Exit(cli.Run(cmd))
 	case "version":

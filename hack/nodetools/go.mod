@@ -1,0 +1,3 @@
+module dbwarden.io/hack/nodetools
+
+go 1.26.0
