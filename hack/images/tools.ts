@@ -6,11 +6,13 @@ const buildTools: Requirement[] = [
   { pkg: 'mmdebstrap', provides: '/usr/bin/mmdebstrap' },
 ];
 
-/** What running an image without a node needs (tests): podman and an OCI runtime. */
+/** What running an image without a node needs (tests): podman, an OCI runtime, and containerd to check the archives import. */
 const runTools: Requirement[] = [
   { pkg: 'podman', provides: '/usr/bin/podman' },
-  { pkg: 'crun', provides: '/usr/bin/crun' },
+  // runc, not crun: crun 1.8 refuses cgroup v1 hybrid hosts ("cgroups in hybrid mode not supported").
+  { pkg: 'runc', provides: '/usr/sbin/runc' },
   { pkg: 'conmon', provides: '/usr/bin/conmon' },
+  { pkg: 'containerd', provides: '/usr/bin/containerd' },
 ];
 
 /** Installs buildah and mmdebstrap through apt when missing (root, or passwordless sudo). */
