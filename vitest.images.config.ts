@@ -6,7 +6,7 @@ import { defineConfig } from 'vitest/config';
  */
 export default defineConfig({
   test: {
-    include: ['test/images/**/*.test.ts', 'test/unit/dockerfiles.test.ts', 'test/unit/image-rootfs.test.ts'],
+    include: ['test/images/**/*.test.ts', 'test/unit/dockerfiles.test.ts', 'test/unit/image-rootfs.test.ts', 'test/unit/release-workflow.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', '.dev/**', '.scratch/**'],
     // A cold build of every image takes minutes on 2 cores; the checks after it take seconds.
     testTimeout: 180_000,

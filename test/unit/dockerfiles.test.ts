@@ -42,7 +42,7 @@ function parse(file: string): Dockerfile {
 
 /** The base a FROM line names when built without --build-arg: its ${ARG} replaced by the default. */
 function defaultBase(dockerfile: Dockerfile, from: Instruction | undefined): string {
-  const image = from?.args.split(/\s+/)[0] ?? '';
+  const image = from?.args.split(/\s+/).find((word) => !word.startsWith('--')) ?? '';
   return image.replace(/\$\{?(\w+)\}?/g, (_, name: string) => dockerfile.globalArgs.get(name) ?? `<unset ${name}>`);
 }
 
@@ -66,7 +66,7 @@ describe.each(['operator/Dockerfile', 'console/Dockerfile'])('%s', (file) => {
   });
 
   it('takes both bases as build arguments, defaulting to the standard public images', () => {
-    expect(all[0]?.[0]?.args).toBe('${BUILD_IMAGE} AS build');
+    expect(all[0]?.[0]?.args).toBe('--platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build');
     expect(final[0]?.args).toBe('${RUNTIME_IMAGE}');
     expect(defaultBase(dockerfile, all[0]?.[0])).toBe('node:20.20-bookworm-slim');
     const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
