@@ -6,22 +6,25 @@
  *   --no-databases   skip the PostgreSQL and MariaDB images
  *   --no-cache       rebuild every Dockerfile step (the bases stay cached by their inputs)
  *   --no-load        do not load into the node
+ *   --clean          first remove every local image, base and download (the build is then cold)
  */
 import { relative } from 'node:path';
 import { EnvError, runMain } from '../env/errors.js';
 import { info } from '../env/log.js';
 import { repoRoot } from '../env/paths.js';
+import { cleanImages } from './clean.js';
 import { buildImages } from './images.js';
 import { loadIntoNode } from './load.js';
 import { storageRoot } from './paths.js';
 
-const known = new Set(['--no-databases', '--no-cache', '--no-load']);
+const known = new Set(['--no-databases', '--no-cache', '--no-load', '--clean']);
 
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 
 async function main(args: string[]): Promise<void> {
   const unknown = args.filter((a) => !known.has(a));
   if (unknown.length) throw new EnvError(`unknown option ${unknown.join(' ')}`, `use: ${[...known].join(' ')}`);
+  if (args.includes('--clean')) await cleanImages();
   const result = await buildImages({ databases: !args.includes('--no-databases'), noCache: args.includes('--no-cache') });
   info('');
   info(`Images built in ${result.seconds.toFixed(0)} s (${result.basesBuilt ? 'cold: local bases made' : 'bases cached'}; store ${storageRoot}):`);
