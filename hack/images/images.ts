@@ -4,7 +4,7 @@ import { info, step } from '../env/log.js';
 import { repoRoot } from '../env/paths.js';
 import { writeArchive, type Archive } from './archive.js';
 import { ensureBuildBase } from './build-base.js';
-import { buildah, imageSize } from './buildah.js';
+import { imageSize } from './buildah.js';
 import { bud } from './bud.js';
 import { ensureDebianBase } from './debian.js';
 import { archiveDir } from './paths.js';
@@ -57,15 +57,6 @@ async function buildOne(name: ImageName, buildArgs: Record<string, string>, noCa
   });
 }
 
-/** Drops the other tags of a base's repository: superseded bases (their inputs changed) only take space. */
-async function pruneSuperseded(ref: string): Promise<void> {
-  const repo = ref.slice(0, ref.lastIndexOf(':'));
-  const { stdout } = await buildah(['images', '--format', '{{.Name}}:{{.Tag}}']);
-  for (const other of stdout.split('\n').map((l) => l.trim())) {
-    if (other.startsWith(`${repo}:`) && other !== ref) await buildah(['rmi', other]).catch(() => undefined);
-  }
-}
-
 /**
  * Makes the local bases (cached by their inputs), then every image from its own Dockerfile with them,
  * and writes each as an OCI archive under .dev/images/. The database images build alongside the app images.
@@ -79,7 +70,6 @@ export async function buildImages(options: BuildOptions = {}): Promise<BuildResu
   const bases = [debianBase, await ensureBuildBase(debian), await ensureRuntimeBase(debian)];
   const [build, runtime] = [bases[1]!.ref, bases[2]!.ref];
   const basesBuilt = bases.some((b) => b.built);
-  for (const { ref } of bases) await pruneSuperseded(ref);
 
   const noCache = options.noCache ?? false;
   const apps = async (): Promise<BuiltImage[]> => [

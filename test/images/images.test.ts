@@ -47,7 +47,7 @@ beforeAll(async () => {
   writeFileSync(join(tlsDir, 'password'), `${password}\n`);
   for (const file of [server.cert, server.key, join(tlsDir, 'password')]) chmodSync(file, 0o644);
   chmodSync(tlsDir, 0o755);
-});
+}, 1_800_000); // a cold build of every image: minutes on 2 cores
 
 afterAll(async () => {
   await podman?.destroy();
