@@ -12,8 +12,8 @@ export interface NodeRuntime {
 }
 
 /** The running node's containerd, or undefined when no node runs (nothing recorded, or its socket is gone). */
-export function nodeRuntime(): NodeRuntime | undefined {
-  const node = (loadState() as { node?: Partial<NodeRuntime> }).node;
+export function nodeRuntime(state: unknown = loadState()): NodeRuntime | undefined {
+  const node = (state as { node?: Partial<NodeRuntime> } | undefined)?.node;
   if (typeof node?.containerdSocket !== 'string' || typeof node.ctr !== 'string') return undefined;
   if (!existsSync(node.containerdSocket)) return undefined;
   return { containerdSocket: node.containerdSocket, ctr: node.ctr };

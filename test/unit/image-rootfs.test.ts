@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseSize } from '../../hack/images/buildah.js';
 import { packagePaths, statusStanza } from '../../hack/images/dpkg.js';
+import { nodeRuntime } from '../../hack/images/load.js';
 import { checkEngines } from '../../hack/images/nodejs.js';
 import { canonicalInRoot } from '../../hack/images/rootfs-paths.js';
 
@@ -60,5 +61,14 @@ describe('image helpers', () => {
     expect(() => checkEngines()).not.toThrow();
     expect(() => checkEngines('22.12.0')).toThrow(/does not match/);
     expect(() => checkEngines('20.18.3')).toThrow(/does not match/);
+  });
+});
+
+describe('the loader', () => {
+  it('finds the node in state.node only when both the socket (alive) and ctr are recorded', () => {
+    expect(nodeRuntime({})).toBeUndefined();
+    expect(nodeRuntime({ node: { containerdSocket: '/nonexistent/containerd.sock', ctr: '/usr/bin/ctr' } })).toBeUndefined();
+    expect(nodeRuntime({ node: { containerdSocket: root } })).toBeUndefined();
+    expect(nodeRuntime({ node: { containerdSocket: root, ctr: '/opt/ctr' } })).toEqual({ containerdSocket: root, ctr: '/opt/ctr' });
   });
 });
