@@ -9,6 +9,8 @@ import { loadState } from '../env/state.js';
 export interface NodeRuntime {
   containerdSocket: string;
   ctr: string;
+  /** containerd namespace of the images the kubelet runs (k8s.io unless the node says otherwise). */
+  criNamespace?: string;
 }
 
 /** The running node's containerd, or undefined when no node runs (nothing recorded, or its socket is gone). */
@@ -16,17 +18,17 @@ export function nodeRuntime(state: unknown = loadState()): NodeRuntime | undefin
   const node = (state as { node?: Partial<NodeRuntime> } | undefined)?.node;
   if (typeof node?.containerdSocket !== 'string' || typeof node.ctr !== 'string') return undefined;
   if (!existsSync(node.containerdSocket)) return undefined;
-  return { containerdSocket: node.containerdSocket, ctr: node.ctr };
+  return { containerdSocket: node.containerdSocket, ctr: node.ctr, criNamespace: node.criNamespace ?? 'k8s.io' };
 }
 
 /**
- * Imports OCI archives into containerd's `k8s.io` namespace, where the kubelet (CRI) finds them by the
+ * Imports OCI archives into containerd's CRI namespace (`k8s.io`), where the kubelet (CRI) finds them by the
  * names they carry (localhost/dbwarden-operator:dev, ...). The image is unpacked into the default snapshotter.
  */
 export async function importArchives(runtime: NodeRuntime, archives: string[]): Promise<void> {
   for (const archive of archives) {
     await step(`Loading ${archive} into the node's containerd (${runtime.containerdSocket})`, async () => {
-      await run(runtime.ctr, ['--address', runtime.containerdSocket, '--namespace', 'k8s.io', 'images', 'import', archive]).catch((err: Error) => {
+      await run(runtime.ctr, ['--address', runtime.containerdSocket, '--namespace', runtime.criNamespace ?? 'k8s.io', 'images', 'import', archive]).catch((err: Error) => {
         throw new EnvError(`ctr images import failed: ${err.message}`, `is the node's containerd running? (socket ${runtime.containerdSocket})`);
       });
     });

@@ -69,6 +69,7 @@ describe('the loader', () => {
     expect(nodeRuntime({})).toBeUndefined();
     expect(nodeRuntime({ node: { containerdSocket: '/nonexistent/containerd.sock', ctr: '/usr/bin/ctr' } })).toBeUndefined();
     expect(nodeRuntime({ node: { containerdSocket: root } })).toBeUndefined();
-    expect(nodeRuntime({ node: { containerdSocket: root, ctr: '/opt/ctr' } })).toEqual({ containerdSocket: root, ctr: '/opt/ctr' });
+    expect(nodeRuntime({ node: { containerdSocket: root, ctr: '/opt/ctr' } })).toEqual({ containerdSocket: root, ctr: '/opt/ctr', criNamespace: 'k8s.io' });
+    expect(nodeRuntime({ node: { containerdSocket: root, ctr: '/opt/ctr', criNamespace: 'other' } })?.criNamespace).toBe('other');
   });
 });
