@@ -4,6 +4,8 @@ import { ensurePackages, type Requirement } from '../env/packages.js';
 const buildTools: Requirement[] = [
   { pkg: 'buildah', provides: '/usr/bin/buildah' },
   { pkg: 'mmdebstrap', provides: '/usr/bin/mmdebstrap' },
+  // mmdebstrap checks Debian's archive signatures (Ubuntu hosts lack the keyring).
+  { pkg: 'debian-archive-keyring', provides: '/usr/share/keyrings/debian-archive-keyring.gpg' },
 ];
 
 /** What running an image without a node needs (tests): podman, an OCI runtime, and containerd to check the archives import. */
