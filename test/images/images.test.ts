@@ -80,9 +80,12 @@ describe('the runtime base (distroless-like) under the operator and console', ()
   });
 });
 
+/** What the chart's restricted securityContext asks of a pod: read-only root, no capabilities, no privilege gain. */
+const restricted = ['--read-only', '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges'];
+
 describe('the operator image', () => {
-  it('prints its flags with --help', async () => {
-    const { code, output } = await podman.runOnce(image('operator').ref, ['--help']);
+  it('prints its flags with --help, under the restricted securityContext', async () => {
+    const { code, output } = await podman.runOnce(image('operator').ref, ['--help'], { flags: restricted });
     expect(code, output).toBe(0);
     expect(output).toContain('--namespaces');
     expect(output).toContain('DBWARDEN_NAMESPACES');
@@ -90,9 +93,9 @@ describe('the operator image', () => {
 });
 
 describe('the console image', () => {
-  it('starts and answers /healthz and the web app', async () => {
+  it('starts and answers /healthz and the web app, under the restricted securityContext', async () => {
     const port = await freePort();
-    const name = await podman.start('console', image('console').ref, ['--env', `PORT=${port}`, '--env', 'DBWARDEN_CONSOLE_HOST=127.0.0.1']);
+    const name = await podman.start('console', image('console').ref, [...restricted, '--env', `PORT=${port}`, '--env', 'DBWARDEN_CONSOLE_HOST=127.0.0.1']);
     const base = `http://127.0.0.1:${port}`;
     try {
       await waitFor('the console in its container', async () => (await fetch(`${base}/healthz`)).ok, { timeoutMs: 30_000 });

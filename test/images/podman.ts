@@ -55,10 +55,10 @@ export class Podman {
   }
 
   /** Runs image to completion; resolves with its output, whatever its exit code. */
-  async runOnce(image: string, args: string[], options: { entrypoint?: string } = {}): Promise<{ code: number; output: string }> {
+  async runOnce(image: string, args: string[], options: { entrypoint?: string; flags?: string[] } = {}): Promise<{ code: number; output: string }> {
     try {
       const { stdout, stderr } = await this.podman([
-        'run', '--rm', ...this.runFlags(), ...(options.entrypoint ? ['--entrypoint', options.entrypoint] : []), image, ...args,
+        'run', '--rm', ...this.runFlags(), ...(options.flags ?? []), ...(options.entrypoint ? ['--entrypoint', options.entrypoint] : []), image, ...args,
       ]);
       return { code: 0, output: `${stdout}${stderr}` };
     } catch (err) {
