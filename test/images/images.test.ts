@@ -4,7 +4,7 @@
  * a throwaway containerd imports them as the node does. Tools missing are installed through apt; a check
  * that cannot run fails.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -48,6 +48,14 @@ beforeAll(async () => {
   for (const file of [server.cert, server.key, join(tlsDir, 'password')]) chmodSync(file, 0o644);
   chmodSync(tlsDir, 0o755);
 }, 1_800_000); // a cold build of every image: minutes on 2 cores
+
+/** A fresh data volume, writable by the databases' uid like an emptyDir. */
+function dataVolume(name: string): string {
+  const dir = join(tlsDir, name);
+  mkdirSync(dir, { mode: 0o777 });
+  chmodSync(dir, 0o777);
+  return dir;
+}
 
 afterAll(async () => {
   await podman?.destroy();
@@ -108,7 +116,7 @@ describe('the console image', () => {
   });
 });
 
-describe('the PostgreSQL 15 image', () => {
+describe('the PostgreSQL 15 image (restricted, data on a volume)', () => {
   let port: number;
   const connect = (ssl: pg.ClientConfig['ssl']): pg.Client =>
     new pg.Client({ host: '127.0.0.1', port, user: 'admin', password, database: 'shop', ssl, connectionTimeoutMillis: 5000 });
@@ -116,6 +124,8 @@ describe('the PostgreSQL 15 image', () => {
   beforeAll(async () => {
     port = await freePort();
     await podman.start('postgres', image('postgres').ref, [
+      ...restricted,
+      '--volume', `${dataVolume('pgdata')}:/var/lib/postgresql/data`,
       '--volume', `${tlsDir}:/tls:ro`,
       '--env', `DB_PORT=${port}`,
       '--env', 'DB_TLS_CERT_FILE=/tls/server.crt',
@@ -172,7 +182,7 @@ describe('the PostgreSQL 15 image', () => {
   });
 });
 
-describe('the MariaDB 10.11 image', () => {
+describe('the MariaDB 10.11 image (restricted, data on a volume)', () => {
   let port: number;
   const connect = (ssl: mysql.ConnectionOptions['ssl']): Promise<mysql.Connection> =>
     mysql.createConnection({ host: '127.0.0.1', port, user: 'admin', password, database: 'shop', ssl, connectTimeout: 5000 });
@@ -180,6 +190,8 @@ describe('the MariaDB 10.11 image', () => {
   beforeAll(async () => {
     port = await freePort();
     await podman.start('mariadb', image('mariadb').ref, [
+      ...restricted,
+      '--volume', `${dataVolume('mysql')}:/var/lib/mysql`,
       '--volume', `${tlsDir}:/tls:ro`,
       '--env', `DB_PORT=${port}`,
       '--env', 'DB_TLS_CERT_FILE=/tls/server.crt',
