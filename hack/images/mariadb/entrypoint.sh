@@ -49,7 +49,7 @@ if [ ! -d "$DB_DATADIR/mysql" ]; then
   echo "dbwarden-mariadb: initialising $DB_DATADIR (admin account $DB_ADMIN_USER)" >&2
   # root and this OS user may log in only through the Unix socket, as that OS user (unix_socket).
   mariadb-install-db --datadir="$DB_DATADIR" --auth-root-authentication-method=socket --auth-root-socket-user="$me" \
-    --skip-test-db --skip-name-resolve >&2
+    --skip-test-db --skip-name-resolve >/dev/null
   boot="$run/bootstrap.sock"
   mariadbd --datadir="$DB_DATADIR" --skip-networking --socket="$boot" --pid-file="$run/bootstrap.pid" >&2 &
   booting=$!
@@ -65,6 +65,8 @@ if [ ! -d "$DB_DATADIR/mysql" ]; then
     printf "CREATE USER '%s'@'%%' IDENTIFIED BY '%s';\n" "$DB_ADMIN_USER" "$password"
     printf "GRANT ALL PRIVILEGES ON *.* TO '%s'@'%%' WITH GRANT OPTION;\n" "$DB_ADMIN_USER"
     [ -z "${DB_DATABASE:-}" ] || printf 'CREATE DATABASE IF NOT EXISTS `%s`;\n' "$DB_DATABASE"
+    # mariadb-install-db also grants proxying for the machine's host name, which --skip-name-resolve ignores.
+    printf "DELETE FROM mysql.proxies_priv WHERE Host NOT IN ('localhost', '%%');\nFLUSH PRIVILEGES;\n"
   } | mariadb --socket="$boot" -u "$me" --batch
   password=
   mariadb-admin --socket="$boot" -u "$me" shutdown
