@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EnvError } from '../env/errors.js';
 import { info, step } from '../env/log.js';
 import { repoRoot } from '../env/paths.js';
 import { writeArchive, type Archive } from './archive.js';
@@ -63,6 +64,9 @@ async function buildOne(name: ImageName, buildArgs: Record<string, string>, noCa
  */
 export async function buildImages(options: BuildOptions = {}): Promise<BuildResult> {
   const t0 = Date.now();
+  if (process.getuid?.() !== 0) {
+    throw new EnvError('npm run images needs root', 'mmdebstrap makes the Debian root filesystem as root, and buildah keeps its overlay store as root: run it with sudo');
+  }
   await ensureBuildTools();
   mkdirSync(archiveDir, { recursive: true });
   const debianBase = await ensureDebianBase();
