@@ -13,9 +13,17 @@ interface Instruction {
   args: string;
 }
 
-/** Instructions with line continuations joined, comments dropped, split into stages at FROM. */
-function stages(file: string): Instruction[][] {
+interface Dockerfile {
+  /** ARGs before the first FROM, with their defaults: the only ones a FROM line may use. */
+  globalArgs: Map<string, string>;
+  /** Instructions split into stages at FROM, each FROM with its base as written. */
+  stages: Instruction[][];
+}
+
+/** Instructions with line continuations joined and comments dropped. */
+function parse(file: string): Dockerfile {
   const text = readFileSync(join(root, file), 'utf8').replace(/\\\n/g, ' ');
+  const globalArgs = new Map<string, string>();
   const result: Instruction[][] = [];
   for (const line of text.split('\n')) {
     const trimmed = line.trim();
@@ -23,18 +31,29 @@ function stages(file: string): Instruction[][] {
     const [op = '', ...rest] = trimmed.split(/\s+/);
     const instruction = { op: op.toUpperCase(), args: rest.join(' ') };
     if (instruction.op === 'FROM') result.push([]);
+    if (result.length === 0 && instruction.op === 'ARG') {
+      const [name = '', value = ''] = instruction.args.split('=');
+      globalArgs.set(name, value);
+    }
     result.at(-1)?.push(instruction);
   }
-  return result;
+  return { globalArgs, stages: result };
+}
+
+/** The base a FROM line names when built without --build-arg: its ${ARG} replaced by the default. */
+function defaultBase(dockerfile: Dockerfile, from: Instruction | undefined): string {
+  const image = from?.args.split(/\s+/).find((word) => !word.startsWith('--')) ?? '';
+  return image.replace(/\$\{?(\w+)\}?/g, (_, name: string) => dockerfile.globalArgs.get(name) ?? `<unset ${name}>`);
 }
 
 describe.each(['operator/Dockerfile', 'console/Dockerfile'])('%s', (file) => {
-  const all = stages(file);
+  const dockerfile = parse(file);
+  const all = dockerfile.stages;
   const final = all.at(-1)!;
 
   it('is multi-stage, with a distroless non-root final image', () => {
     expect(all.length).toBeGreaterThanOrEqual(2);
-    expect(final[0]?.args).toMatch(/^gcr\.io\/distroless\/nodejs20-debian12:nonroot$/);
+    expect(defaultBase(dockerfile, final[0])).toBe('gcr.io/distroless/nodejs20-debian12:nonroot');
     const user = final.filter((i) => i.op === 'USER').at(-1)?.args;
     expect(user).toMatch(/^[1-9]\d*(:[1-9]\d*)?$/);
   });
@@ -44,6 +63,14 @@ describe.each(['operator/Dockerfile', 'console/Dockerfile'])('%s', (file) => {
     for (const copy of final.filter((i) => i.op === 'COPY')) expect(copy.args).toMatch(/--from=build/);
     expect(final.some((i) => i.op === 'ENTRYPOINT' && i.args.startsWith('['))).toBe(true);
     expect(final.some((i) => i.op === 'HEALTHCHECK' && i.args.includes('/healthz'))).toBe(true);
+  });
+
+  it('takes both bases as build arguments, defaulting to the standard public images', () => {
+    expect(all[0]?.[0]?.args).toBe('--platform=$BUILDPLATFORM ${BUILD_IMAGE} AS build');
+    expect(final[0]?.args).toBe('${RUNTIME_IMAGE}');
+    expect(defaultBase(dockerfile, all[0]?.[0])).toBe('node:20.20-bookworm-slim');
+    const engines = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toMatch(/^>=20\./);
   });
 
   it('installs exactly the lockfile in the build stage and copies paths that exist', () => {
