@@ -4,6 +4,7 @@
  * that hold even for statements the guard never saw.
  */
 import { randomBytes } from 'node:crypto';
+import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/kube.js';
 import { createShop, type EngineName, type ShopDatabase } from '../../../test/support/shop-db.js';
@@ -173,6 +174,28 @@ describe.each(['postgres', 'mysql'] as const)('QueryRunner (%s)', (engine: Engin
     const tables = [...new Set(columns.map((c) => c.table))].sort();
     expect(tables).toEqual(['orders', 'products', 'users']);
     expect(columns.filter((c) => c.table === 'users').map((c) => c.column).sort()).toEqual(['full_name', 'id']);
+  });
+
+  it('verify-full checks an IP address against the certificate\'s IP names, never against localhost', async () => {
+    // 127.0.0.2 reaches the same server, whose certificate names localhost and 127.0.0.1 but not 127.0.0.2.
+    const relay = createServer((client) => {
+      const upstream = connect(db.port, db.host);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.2', resolve));
+    const port = (relay.address() as { port: number }).port;
+    try {
+      const elsewhere = { ...target, owner: `test/${user}/relay`, host: '127.0.0.2', port };
+      const err = await runner.run(elsewhere, `SELECT count(*) AS n FROM ${t('products')}`, options).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DatabaseUnavailable);
+      expect((err as Error).message).toMatch(/127\.0\.0\.2|altnames/);
+      const named = { ...elsewhere, owner: `test/${user}/relay-named`, tls: { mode: 'verify-full' as const, ca: db.ca, serverName: '127.0.0.1' } };
+      expect((await runner.run(named, `SELECT count(*) AS n FROM ${t('products')}`, options)).rows).toHaveLength(1);
+    } finally {
+      relay.close();
+    }
   });
 
   it('reports a wrong password as refused credentials (the database being unavailable), without the password', async () => {

@@ -51,8 +51,19 @@ export function mysqlTransport(tls: TlsSettings, host: string, port: number): My
     case 'verify-full': {
       const ssl = { ...ca, rejectUnauthorized: true, verifyIdentity: true };
       const name = tls.serverName ?? host;
-      if (name === host || isIP(name) !== 0) return { host, port, ssl };
+      // mysql2 sends no SNI for an IP address and leaves the check to Node, which verifies against the name
+      // the socket was dialed by, and for a socket dialed by address against "localhost": dial it here and
+      // tell the socket the address to check.
+      if (isIP(name) !== 0) return { host, port, ssl, stream: () => dialVerifyingAs(host, port, name) };
+      if (name === host) return { host, port, ssl };
       return { host: name, port, ssl, stream: () => connect(port, host) };
     }
   }
+}
+
+/** Node's TLS client checks the certificate against `_host` of the socket it wraps when it has no servername. */
+function dialVerifyingAs(host: string, port: number, address: string): Socket {
+  const socket: Socket & { _host?: string | null } = connect(port, host);
+  socket._host = address;
+  return socket;
 }

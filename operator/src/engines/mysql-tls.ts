@@ -1,6 +1,6 @@
 import { isIP, type Socket, connect } from 'node:net';
 import type { ConnectionOptions, SslOptions } from 'mysql2';
-import { EngineError, type ConnectionSettings } from './engine.js';
+import type { ConnectionSettings } from './engine.js';
 
 /** The part of mysql2's connection options that decides where to dial and how the server is verified. */
 export type TransportOptions = Pick<ConnectionOptions, 'host' | 'port' | 'ssl' | 'stream'>;
@@ -31,20 +31,21 @@ function verified(ca: string | undefined, verifyIdentity: boolean): SslOptions {
 
 function verifyFull(host: string, port: number, ca: string | undefined, serverName: string): TransportOptions {
   const ssl = verified(ca, true);
-  if (serverName === host) return { host, port, ssl };
-  if (isIP(serverName)) {
-    // Node verifies an IP address only against the address it dialed, so another one cannot be checked.
-    throw new EngineError(
-      'TlsFailed',
-      `tls.serverName ${serverName} is an IP address other than the host ${host}: verify-full can check only a DNS name there`,
-      false,
-    );
+  if (isIP(serverName) === 0) {
+    return serverName === host ? { host, port, ssl } : { host: serverName, port, ssl, stream: () => dial(host, port) };
   }
-  return { host: serverName, port, ssl, stream: () => dial(host, port) };
+  // mysql2 sends no SNI for an IP address and leaves the check to Node, which verifies the certificate against
+  // the host name the socket was dialed by, and for a socket dialed by address against "localhost" (so a
+  // certificate for localhost passed for any address). The socket is dialed here and told the address to check.
+  return { host, port, ssl, stream: () => dial(host, port, serverName) };
 }
 
-function dial(host: string, port: number): Socket {
-  const socket = connect(port, host);
+/** Node's TLS client checks the certificate against `_host` of the socket it wraps when it has no servername. */
+type NamedSocket = Socket & { _host?: string | null };
+
+function dial(host: string, port: number, verifyAs?: string): Socket {
+  const socket: NamedSocket = connect(port, host);
+  if (verifyAs !== undefined) socket._host = verifyAs;
   socket.setNoDelay(true);
   return socket;
 }

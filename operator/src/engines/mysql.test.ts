@@ -5,7 +5,7 @@
  */
 import { tracingChannel } from 'node:diagnostics_channel';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -218,6 +218,28 @@ describe('connecting', () => {
     expect(wrongName.reason).toBe('TlsFailed');
     expect(wrongName.message).toMatch(/db\.example\.invalid/);
     expect((await named({ mode: 'verify-ca', ca: ca(), serverName: 'db.example.invalid' }).facts()).tls.verified).toBe(true);
+  });
+
+  it('verify-full checks an IP address against the certificate\'s IP names, never against localhost', async () => {
+    // 127.0.0.2 reaches the same server, whose certificate names localhost and 127.0.0.1 but not 127.0.0.2.
+    const relay = createServer((client) => {
+      const upstream = connect(Number(required('MYSQL_PORT')), required('MYSQL_HOST'));
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.2', resolve));
+    const port = (relay.address() as { port: number }).port;
+    try {
+      const other = await engineError(newEngine({ host: '127.0.0.2', port }).facts());
+      expect(other.reason).toBe('TlsFailed');
+      expect(other.message).toMatch(/127\.0\.0\.2/);
+      expect((await newEngine({ host: '127.0.0.2', port, tls: { mode: 'verify-full', ca: ca(), serverName: '127.0.0.1' } }).facts()).tls.verified).toBe(true);
+      expect((await newEngine({ host: '127.0.0.1' }).facts()).tls.verified).toBe(true);
+      expect((await newEngine({ host: '127.0.0.2', port, tls: { mode: 'verify-ca', ca: ca() } }).facts()).tls.verified).toBe(true);
+    } finally {
+      relay.close();
+    }
   });
 
   it('require encrypts without verifying; disable does not encrypt', async () => {
