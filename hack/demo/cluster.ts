@@ -111,7 +111,8 @@ export async function clusterDemo(): Promise<void> {
     info('  AI:       off. To ask in plain language, stop and run again with OPENAI_API_KEY set (and OPENAI_BASE_URL, OPENAI_MODEL).');
     info(`            Pods reach only the node and this host, at ${node.hostIp}: the model server must listen there.`);
   } else {
-    info(`  AI:       model ${ai.model} at ${ai.baseURL} (key in Secret ${consoleNamespace}/${ai.secretName}).${ai.note ? `\n            Note: ${ai.note}.` : ''}`);
+    info(`  AI:       model ${ai.model} at ${ai.baseURL} (key in Secret ${consoleNamespace}/${ai.secretName}).`);
+    if (ai.note) info(`            Note: ${ai.note}.`);
   }
   printTry();
   info('');
@@ -128,11 +129,17 @@ export async function clusterDemo(): Promise<void> {
   });
   info('stopping…');
   await forward.stop();
-  if (!envWasUp) {
+  if (nodeWasUp) {
+    // The environment is the user's: dbwarden stays installed in it, like any install, and a second run
+    // upgrades it in place. Removing it properly deletes the policies (and their database users) first.
+    info(`dbwarden stays installed. To remove it in order (docs/uninstall.md): kubectl delete accesspolicies --all -n ${demoNamespace} --wait;`);
+    info(`  ${helmPath()} uninstall ${release} -n ${consoleNamespace}. Or remove the whole environment: npm run env:down`);
+  } else if (!envWasUp) {
     await down();
   } else if (!nodeWasUp) {
     const left = await downNode();
     for (const item of left) info(`  left behind: ${item}`);
     if (left.length) throw new EnvError('the node left something behind (listed above)', 'remove it by hand, and report it');
+    info('  the node left nothing behind; the control plane and the databases still run (npm run env:down stops them)');
   }
 }
