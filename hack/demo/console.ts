@@ -7,36 +7,40 @@ import { stringify } from 'yaml';
 import { EnvError } from '../env/errors.js';
 import { devDir, repoRoot } from '../env/paths.js';
 import { freePort, portInUse } from '../env/ports.js';
-import type { RunResult } from '../env/proc.js';
 import { demoNamespace } from './manifests.js';
-
-type Kubectl = (args: string[], input?: string) => Promise<RunResult>;
+import { applyObjects, serverSideApply, type Kubectl } from './objects.js';
 
 /** The ServiceAccount the demo signs in as: `dbwarden-console-user` in the demo namespace, nothing else. */
 export const demoUser = 'demo-analyst';
 export const demoTokenFile = join(devDir, 'demo-token');
-const consoleNamespace = 'dbwarden-system';
+export const consoleNamespace = 'dbwarden-system';
 
 /**
- * The console's own least-privilege RBAC (config/console/rbac.yaml), the user ClusterRole, and the demo
- * user: a ServiceAccount bound to dbwarden-console-user in the demo namespace, with a token in
- * .dev/demo-token (mode 0600). Returns the console's kubeconfig: its own ServiceAccount's token only.
+ * The demo user: a ServiceAccount bound to the ClusterRole dbwarden-console-user in the demo namespace (the
+ * ClusterRole itself comes from config/console or the chart), with a 24h token in .dev/demo-token (mode 0600).
  */
-export async function setUpConsoleAccess(kubectl: Kubectl, adminKubeconfig: string): Promise<string> {
-  const apply = ['apply', '--server-side', '--force-conflicts', '--field-manager=dbwarden-demo'];
-  await kubectl([...apply, '-f', '-'], stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: consoleNamespace } }));
-  await kubectl([...apply, '-f', join(repoRoot, 'config', 'console', 'rbac.yaml'), '-f', join(repoRoot, 'config', 'console', 'user-clusterrole.yaml')]);
+export async function createDemoUser(kubectl: Kubectl): Promise<void> {
   const labels = { 'app.kubernetes.io/part-of': 'dbwarden-demo' };
-  await kubectl([...apply, '-f', '-'], [
+  await applyObjects(kubectl, [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: demoUser, namespace: demoNamespace, labels } },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: `${demoUser}-console`, namespace: demoNamespace, labels },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'dbwarden-console-user' },
       subjects: [{ kind: 'ServiceAccount', name: demoUser, namespace: demoNamespace }],
     },
-  ].map((o) => stringify(o)).join('---\n'));
+  ]);
   const { stdout: userToken } = await kubectl(['create', 'token', demoUser, '-n', demoNamespace, '--duration=24h']);
   writeFileSync(demoTokenFile, `${userToken.trim()}\n`, { mode: 0o600 });
+}
+
+/**
+ * The console's own least-privilege RBAC (config/console/rbac.yaml), the user ClusterRole, and the demo
+ * user (createDemoUser). Returns the console's kubeconfig: its own ServiceAccount's token only.
+ */
+export async function setUpConsoleAccess(kubectl: Kubectl, adminKubeconfig: string): Promise<string> {
+  await applyObjects(kubectl, [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: consoleNamespace } }]);
+  await kubectl([...serverSideApply, '-f', join(repoRoot, 'config', 'console', 'rbac.yaml'), '-f', join(repoRoot, 'config', 'console', 'user-clusterrole.yaml')]);
+  await createDemoUser(kubectl);
 
   const { stdout: consoleToken } = await kubectl(['create', 'token', 'dbwarden-console', '-n', consoleNamespace, '--duration=24h']);
   const admin = new KubeConfig();
