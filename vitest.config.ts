@@ -1,14 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
-// The local node's suite (test/node) starts the node and restarts the control plane for it (env:up --node),
-// which the suites sharing the API server in a default run must not see: it runs when named on the command
-// line (`npx vitest run test/node`, `npm run test:node`).
+// The suites that need the local node (test/node, test/cluster) run after these, alone, with their own
+// config (vitest.cluster.config.ts): they restart the control plane for the node and keep both cores busy,
+// which the suites sharing the API server here must not see. Named on the command line, test/node runs here.
 const nodeSuiteNamed = process.argv.some((arg) => arg.replace(/^\.\//, '').startsWith('test/node'));
 
 export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**', '.dev/**', '.scratch/**', ...(nodeSuiteNamed ? [] : ['test/node/**'])],
+    exclude: ['**/node_modules/**', '**/dist/**', '.dev/**', '.scratch/**', 'test/cluster/**', 'test/images/**', ...(nodeSuiteNamed ? [] : ['test/node/**'])],
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,

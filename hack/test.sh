@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# `npm test`: install what is missing, type-check and lint, then run every suite against the real
-# local environment (the vitest global setup starts it when it is not already running), then the image
-# suite (test/images: builds every image with buildah and runs it with podman; no API server needed).
+# `npm test`: install what is missing, type-check and lint, then every suite against real servers, in phases
+# that keep the timing-sensitive suites away from the heavy ones:
+#   1. the suites on the local environment (API server and databases; the vitest global setup starts it);
+#   2. the image suite (test/images: builds every image with buildah, runs it with podman);
+#   3. the in-cluster suites (test/cluster, test/node): the local node, dbwarden's images and Helm chart as pods.
+# An environment this run started is stopped at the end, and env:down fails if the node left anything behind.
+# Arguments (a file or a filter) run phase 1 with them, and nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,9 +19,21 @@ timed() {
 
 timed "dependencies" bash hack/ensure-deps.sh
 timed "type-check and lint" npm run --silent check
-# The image suite builds images (minutes of both cores when cold): it runs after the others, alone, so it
-# cannot slow their timing-sensitive checks (leader failover, rotation), and only in a full run.
-timed "tests (vitest)" npx vitest run --exclude 'test/images/**' "$@"
-if [ $# -eq 0 ]; then
-  timed "image suite (npm run test:images)" npx vitest run --config vitest.images.config.ts
+if [ $# -gt 0 ]; then
+  timed "tests (vitest $*)" npx vitest run "$@"
+  exit 0
 fi
+
+started_here=0
+npx tsx hack/env/cli.ts status >/dev/null 2>&1 || started_here=1
+keep=${DBWARDEN_KEEP_ENV:-0}
+# The phases share one environment; this script stops it at the end if it started it (DBWARDEN_KEEP_ENV=1 keeps it).
+export DBWARDEN_KEEP_ENV=1
+stop_env() {
+  if [ "$started_here" = 1 ] && [ "$keep" != 1 ]; then timed "stopping the environment this run started" npm run --silent env:down; fi
+}
+trap 'status=$?; trap - EXIT; stop_env || status=1; exit $status' EXIT
+
+timed "tests on the local environment (vitest)" npx vitest run
+timed "image suite (vitest.images.config.ts)" npx vitest run --config vitest.images.config.ts
+timed "in-cluster suites on the local node (vitest.cluster.config.ts)" npx vitest run --config vitest.cluster.config.ts

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downNode, up } from '../../hack/env/environment.js';
+import { downNode, health, up } from '../../hack/env/environment.js';
+import { loadState } from '../../hack/env/state.js';
 import { envVars } from '../../hack/env/envfile.js';
 import { ensureNodeBinaries } from '../../hack/env/node/binaries.js';
 import { writeImageArchive } from '../../hack/env/node/images.js';
@@ -27,7 +28,11 @@ let image: string;
 const namespace = uniqueName('node-test');
 const scratch = mkdtempSync(join(tmpdir(), 'dbwarden-node-test-'));
 
+/** Whether a node ran before this suite: then it is someone else's to stop (the in-cluster suite's setup, a person). */
+let nodeWasRunning = false;
+
 beforeAll(async () => {
+  nodeWasRunning = (await health(loadState())).node === true;
   state = await up({ node: true });
   if (!state.node) throw new Error('env:up --node returned no node');
   node = state.node;
@@ -50,7 +55,7 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
   if (!core) return;
   await core.deleteNamespace({ name: namespace }).catch(() => undefined);
-  if (process.env.DBWARDEN_KEEP_ENV === '1') return;
+  if (process.env.DBWARDEN_KEEP_ENV === '1' || nodeWasRunning) return;
   const left = await downNode();
   expect(left, 'what the node left behind').toEqual([]);
 }, 120_000);
