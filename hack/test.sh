@@ -35,5 +35,11 @@ stop_env() {
 trap 'status=$?; trap - EXIT; stop_env || status=1; exit $status' EXIT
 
 timed "tests on the local environment (vitest)" npx vitest run
+# The node's programs (containerd, kube-router, …; minutes of Go builds when cold) build beside the images:
+# neither phase is timing-sensitive, and the cluster phase needs both.
+mkdir -p .dev/logs
+npx tsx hack/env/cli.ts build >.dev/logs/node-build.log 2>&1 &
+node_build=$!
 timed "image suite (vitest.images.config.ts)" npx vitest run --config vitest.images.config.ts
+timed "the node's programs (.dev/logs/node-build.log)" wait "$node_build" || { tail -n 30 .dev/logs/node-build.log >&2; exit 1; }
 timed "in-cluster suites on the local node (vitest.cluster.config.ts)" npx vitest run --config vitest.cluster.config.ts

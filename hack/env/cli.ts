@@ -2,12 +2,19 @@ import { EnvError, runMain } from './errors.js';
 import { down, health, up } from './environment.js';
 import { info } from './log.js';
 import { envFile, kubeconfigFile } from './paths.js';
+import { ensureNodeBinaries } from './node/binaries.js';
 import { loadState } from './state.js';
 
 async function main(command: string | undefined, flags: string[]): Promise<void> {
   const unknown = flags.filter((f) => f !== '--node');
-  if (unknown.length) throw new EnvError(`unknown option ${unknown.join(' ')}`, 'use: up [--node] | down | status');
+  if (unknown.length) throw new EnvError(`unknown option ${unknown.join(' ')}`, 'use: up [--node] | down | status | build');
   switch (command) {
+    case 'build': {
+      // Builds (or finds cached) every binary the environment and its node run, without starting anything.
+      const binaries = await ensureNodeBinaries();
+      for (const [name, path] of Object.entries(binaries)) info(`${name.padEnd(11)} ${path}`);
+      return;
+    }
     case 'up': {
       const state = await up({ node: flags.includes('--node') });
       info('');
@@ -40,7 +47,7 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       return;
     }
     default:
-      throw new EnvError(`unknown command ${command ?? '(none)'}`, 'use: up | down | status');
+      throw new EnvError(`unknown command ${command ?? '(none)'}`, 'use: up [--node] | down | status | build');
   }
 }
 
