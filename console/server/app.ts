@@ -10,6 +10,8 @@ import { requireIdentity } from './http/auth.js';
 import { apiNotFound, errorHandler } from './http/errors.js';
 import type { ConsoleMetrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
+import { mcpRouter } from './mcp/endpoint.js';
+import { consoleVersion } from './version.js';
 import { askRoutes } from './routes/ask.js';
 import type { ApiDeps } from './routes/deps.js';
 import { metaRoutes } from './routes/meta.js';
@@ -24,6 +26,8 @@ export interface AppOptions extends ApiDeps {
   staticDir?: string;
   /** True once shutdown began: /readyz fails and new API requests get 503. */
   isShuttingDown: () => boolean;
+  /** The MCP endpoint at /mcp; absent: off. */
+  mcp?: { maxResultBytes: number };
 }
 
 const requestIdPattern = /^[A-Za-z0-9._-]{1,128}$/;
@@ -86,6 +90,13 @@ export function createApp(options: AppOptions): Express {
   api.use(apiNotFound);
   app.use('/api/v1', api);
   app.use('/api', apiNotFound);
+  if (options.mcp) {
+    app.use('/mcp', (_req: Request, res: Response, next: NextFunction) => {
+      if (options.isShuttingDown()) throw new ShuttingDown();
+      res.setHeader('Cache-Control', 'no-store');
+      next();
+    }, mcpRouter({ ...options, maxResultBytes: options.mcp.maxResultBytes, version: consoleVersion }));
+  }
 
   if (options.staticDir && existsSync(options.staticDir)) {
     const index = join(options.staticDir, 'index.html');

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Identity } from './auth/identity.js';
 import type { ConsoleMetrics } from './metrics.js';
 
-export type QuerySource = 'sql' | 'csv' | 'ask';
+export type QuerySource = 'sql' | 'csv' | 'ask' | 'mcp';
 
 /** One query, typed or written by the model: who, through which policy, what, and what happened. */
 export interface AuditEntry {

@@ -15,6 +15,7 @@ const duration = (min: number, max: number) => z.string().transform((s, ctx) => 
 });
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const optional = z.string().trim().transform((s) => (s === '' ? undefined : s)).optional();
+const flag = z.enum(['true', 'false', '1', '0', 'on', 'off']).transform((s) => s === 'true' || s === '1' || s === 'on');
 
 /** Each setting: its environment variable, its default and what it does (the source of docs/console.md). */
 const schema = z.object({
@@ -36,6 +37,8 @@ const schema = z.object({
   DBWARDEN_CONSOLE_QUEUE_TIMEOUT: duration(100, 600_000).default(10_000),
   DBWARDEN_CONSOLE_CONVERSATION_TTL: duration(60_000, 86_400_000).default(3_600_000),
   DBWARDEN_CONSOLE_SHUTDOWN_TIMEOUT: duration(0, 300_000).default(10_000),
+  DBWARDEN_CONSOLE_MCP: flag.default(true),
+  DBWARDEN_CONSOLE_MCP_MAX_RESULT_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
 });
 
 export interface ConsoleConfig {
@@ -51,6 +54,8 @@ export interface ConsoleConfig {
   pool: { max: number; idleMs: number; queueMax: number; queueTimeoutMs: number };
   conversationTtlMs: number;
   shutdownTimeoutMs: number;
+  /** The MCP endpoint (/mcp): on or off, and the most bytes of rows one tool result carries. */
+  mcp: { enabled: boolean; maxResultBytes: number };
 }
 
 export class ConfigError extends Error {}
@@ -91,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv): ConsoleConfig {
     },
     conversationTtlMs: c.DBWARDEN_CONSOLE_CONVERSATION_TTL,
     shutdownTimeoutMs: c.DBWARDEN_CONSOLE_SHUTDOWN_TIMEOUT,
+    mcp: { enabled: c.DBWARDEN_CONSOLE_MCP, maxResultBytes: c.DBWARDEN_CONSOLE_MCP_MAX_RESULT_BYTES },
   };
 }

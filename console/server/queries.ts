@@ -25,6 +25,8 @@ export interface QueryContext {
   attempt?: number;
   /** Aborted when the client goes away: the statement is cancelled in the database, the outcome `cancelled`. */
   signal?: AbortSignal;
+  /** Only reads, whatever the policy's access (MCP): a write is refused before it runs, and runs READ ONLY. */
+  readOnly?: boolean;
 }
 
 export interface QueryServiceDeps {
@@ -64,8 +66,22 @@ export class QueryService {
   async execute(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext): Promise<QueryResponse> {
     const started = performance.now();
     const accepted = this.check(resolved, sql, confirm, ctx, started);
+    return this.runAccepted(resolved, sql, accepted.sql, ctx, started);
+  }
+
+  /**
+   * The database's plan for a statement the guard accepts, without running it: EXPLAIN of the accepted text
+   * (one statement, which the guard made sure of), in a read-only transaction with the policy's limits.
+   */
+  async explain(resolved: ResolvedPolicy, sql: string, ctx: QueryContext): Promise<QueryResponse> {
+    const started = performance.now();
+    const accepted = this.check(resolved, sql, false, { ...ctx, readOnly: true }, started);
+    return this.runAccepted(resolved, sql, `EXPLAIN ${accepted.sql}`, { ...ctx, readOnly: true }, started);
+  }
+
+  private async runAccepted(resolved: ResolvedPolicy, sql: string, text: string, ctx: QueryContext, started: number): Promise<QueryResponse> {
     try {
-      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, accepted.sql, withSignal(resolved.run, ctx)));
+      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, text, withSignal(resolved.run, ctx)));
       const durationMs = elapsed(started);
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: result.rowCount, truncated: result.truncated });
       return { ...result, durationMs };
@@ -119,6 +135,12 @@ export class QueryService {
       this.record(resolved, ctx, sql, started, { verdict: 'rejected', ...failure(err) });
       throw err;
     }
+    if (ctx.readOnly && accepted.kind !== 'select') {
+      const err = new GuardRejected('read_only_source', `This ${accepted.kind.toUpperCase()} would change data, and ${sourceName[ctx.source]} only ` +
+        'reads, whatever the policy allows: write a SELECT, or make the change in the dbwarden console, where a person reviews it.');
+      this.record(resolved, ctx, sql, started, { verdict: 'rejected', ...failure(err) });
+      throw err;
+    }
     if (accepted.needsConfirmation && !confirm) {
       const err = new ConfirmationRequired(`This ${accepted.kind.toUpperCase()} has no WHERE clause and changes every row of ` +
         `${accepted.tables.join(', ')}; send it again with "confirm": true to run it.`);
@@ -147,9 +169,12 @@ export class QueryService {
   }
 }
 
-/** The policy's limits, and the client's signal when there is one. */
+const sourceName: Record<QuerySource, string> = { sql: 'this endpoint', csv: 'this endpoint', ask: 'this endpoint', mcp: 'MCP' };
+
+/** The policy's limits (read-only when the source only reads), and the client's signal when there is one. */
 function withSignal(run: RunOptions, ctx: QueryContext): RunOptions {
-  return ctx.signal ? { ...run, signal: ctx.signal } : run;
+  const limits = ctx.readOnly ? { ...run, readOnly: true } : run;
+  return ctx.signal ? { ...limits, signal: ctx.signal } : limits;
 }
 
 function failure(err: unknown): { outcome: string; rule?: string; error: string } {

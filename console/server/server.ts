@@ -59,6 +59,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const app = createApp({
     log, authenticator, metrics, catalog, reviewer, queries, staticDir: config.staticDir,
     isShuttingDown: () => shuttingDown,
+    ...(config.mcp.enabled ? { mcp: { maxResultBytes: config.mcp.maxResultBytes } } : {}),
     ...(assistant ? { assistant } : {}),
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -68,7 +69,7 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, ai: assistant ? { model: assistant.modelName, baseURL: config.ai.baseURL ?? 'https://api.openai.com/v1' } : false,
-    cluster: kubeConfig.getCurrentCluster()?.server }, 'dbwarden console listening');
+    mcp: config.mcp.enabled ? '/mcp' : false, cluster: kubeConfig.getCurrentCluster()?.server }, 'dbwarden console listening');
 
   let closing: Promise<void> | undefined;
   return {

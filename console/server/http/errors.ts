@@ -32,6 +32,8 @@ export function errorHandler(log: Logger) {
     const parserError = err as { type?: string; status?: number; message?: string };
     if (err instanceof ApiError) {
       status = err.status;
+      // RFC 6750 (and MCP's authorization spec): say which scheme the resource expects.
+      if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dbwarden"');
       body = { error: { code: err.code, message: secrets.scrub(err.message) } };
     } else if (typeof parserError.type === 'string' && parserError.status && parserError.status < 500) {
       status = parserError.status;
