@@ -35,6 +35,8 @@ describe.each(['postgres', 'mysql'] as const)('MCP (%s)', (engine: EngineName) =
   beforeAll(async () => {
     h = await startHarness({
       engine,
+      // Small enough that the writer's orders (1,000 rows at most) are cut by bytes, not by rows.
+      env: { DBWARDEN_CONSOLE_MCP_MAX_RESULT_BYTES: '4096' },
       policies: {
         readonly: { connectionRef: { name: 'shop' }, access: 'read-only', tables: [{ name: 'products' }, { name: 'orders' }], console: { enabled: true, rowLimit: 5 } },
         writer: { connectionRef: { name: 'shop' }, access: 'read-write', tables: [{ name: 'orders' }], console: { enabled: true } },
@@ -110,6 +112,16 @@ describe.each(['postgres', 'mysql'] as const)('MCP (%s)', (engine: EngineName) =
     expect(audit).toMatchObject({ user: `system:serviceaccount:${h.namespace}:alice`, verdict: 'allowed' });
     const metrics = await h.api().get<string>('/metrics');
     expect(metrics.text).toMatch(new RegExp(`dbwarden_console_queries_total\\{engine="${engine}",source="mcp",outcome="ok"\\} \\d+`));
+  });
+
+  it('cuts a wide result at the byte cap, keeping whole rows, and says so', async () => {
+    const result = await call(await connect(h.tokens.alice), 'run_query', { namespace: h.namespace, policy: 'writer', sql: `SELECT * FROM ${q('orders')}` });
+    const rows = result.structuredContent as unknown as Rows;
+    expect(rows.truncated).toBe(true);
+    expect(rows.truncatedBy).toBe('byte_limit');
+    expect(Buffer.byteLength(JSON.stringify(rows.rows))).toBeLessThanOrEqual(4096);
+    expect(rows.rows.every((row) => row.length === rows.columns.length)).toBe(true);
+    expect(text(result)).toMatch(/TRUNCATED at 4096 bytes of rows/);
   });
 
   it('explain_query returns a plan without running the statement', async () => {
