@@ -8,6 +8,8 @@ import http from 'node:http';
 export interface Answer {
   status: number;
   text: string;
+  /** The Mcp-Session-Id header of an MCP answer. */
+  sessionId?: string;
 }
 
 export class ConsoleClient {
@@ -19,8 +21,8 @@ export class ConsoleClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets });
   }
 
-  request(method: 'GET' | 'POST', path: string, options: { token?: string; body?: string } = {}): Promise<Answer> {
-    const headers: http.OutgoingHttpHeaders = {};
+  request(method: 'GET' | 'POST', path: string, options: { token?: string; body?: string; headers?: http.OutgoingHttpHeaders } = {}): Promise<Answer> {
+    const headers: http.OutgoingHttpHeaders = { ...options.headers };
     if (options.token) headers.Authorization = `Bearer ${options.token}`;
     if (options.body !== undefined) {
       headers['Content-Type'] = 'application/json';
@@ -30,7 +32,10 @@ export class ConsoleClient {
       const req = http.request({ host: this.url.hostname, port: this.url.port, method, path, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        const sessionId = res.headers['mcp-session-id'];
+        res.on('end', () => resolve({
+          status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), ...(typeof sessionId === 'string' ? { sessionId } : {}),
+        }));
         res.on('error', reject);
       });
       req.on('error', reject);

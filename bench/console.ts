@@ -5,7 +5,8 @@
  * 2. Latency: one small query through the console's API (HTTP, TokenReview and SubjectAccessReview answers
  *    cached as in production, the policy's Secret read per query, guard, read-only transaction) against the
  *    same query over a `pg` connection of the same database user with the same TLS settings, in one run,
- *    interleaved in blocks; the ratio of the medians.
+ *    interleaved in blocks; the ratio of the medians. The same query through the MCP endpoint (run_query),
+ *    against the API's median.
  * 3. Concurrency: many clients (several users) posting the query without pause for a while, from a separate
  *    process: requests, errors other than the console's deliberate 429s, p99.
  *
@@ -86,6 +87,8 @@ interface LatencyResult {
    * in front of this database adds on this machine, whoever writes it.
    */
   floor: Distribution;
+  /** The same statement through the MCP endpoint: a JSON-RPC tools/call of run_query (POST /mcp). */
+  mcp: Distribution;
   /** The guard's full check of this statement, in µs (the console remembers the verdict after the first). */
   guardUs: Distribution;
   leakedInResponses: number;
@@ -140,6 +143,24 @@ async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
       if (answer.rowCount !== rows) throw new Error(`the console returned ${answer.rowCount} rows, the database directly ${rows}`);
       return { ms, serverMs: answer.durationMs };
     };
+    // An MCP client's request, as the SDK's Streamable HTTP client sends it (JSON response, no session).
+    const [, namespace, policy] = /\/namespaces\/([^/]+)\/policies\/([^/]+)\//.exec(b.queryPath) ?? [];
+    const mcpBody = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'run_query', arguments: { namespace, policy, sql } } });
+    const mcpHeaders: Record<string, string> = { Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-06-18' };
+    // A session, as the SDK's client opens one: initialize, then the initialized notification.
+    const opened = await http.request('POST', '/mcp', { token: b.tokens[0]!, headers: mcpHeaders, body: JSON.stringify({
+      jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'bench', version: '1' } } }) });
+    if (opened.status !== 200 || !opened.sessionId) throw new Error(`the MCP endpoint did not open a session: HTTP ${opened.status} ${opened.text.slice(0, 300)}`);
+    mcpHeaders['Mcp-Session-Id'] = opened.sessionId;
+    await http.request('POST', '/mcp', { token: b.tokens[0]!, headers: mcpHeaders, body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }) });
+    const viaMcp = async (): Promise<number> => {
+      const { ms, value: res } = await timed(() => http.request('POST', '/mcp', { token: b.tokens[0]!, body: mcpBody, headers: mcpHeaders }));
+      if (res.status !== 200) throw new Error(`the MCP endpoint answered HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+      if (b.passwords.some((p) => res.text.includes(p))) leaked++;
+      const answer = JSON.parse(res.text) as { result?: { isError?: boolean; structuredContent?: { rowCount: number } } };
+      if (answer.result?.isError || answer.result?.structuredContent?.rowCount !== rows) throw new Error(`the MCP endpoint answered ${res.text.slice(0, 300)}`);
+      return ms;
+    };
     const viaHealth = async (): Promise<number> => {
       const { ms, value: res } = await timed(() => http.request('GET', '/healthz'));
       if (res.status !== 200) throw new Error(`/healthz answered HTTP ${res.status}`);
@@ -162,9 +183,10 @@ async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
       if (result.rowCount !== rows) throw new Error(`the runner returned ${result.rowCount} rows, the database directly ${rows}`);
       return ms;
     };
-    const series = { api: [] as number[], server: [] as number[], health: [] as number[], direct: [] as number[], runner: [] as number[], floor: [] as number[] };
+    const series = { api: [] as number[], server: [] as number[], mcp: [] as number[], health: [] as number[], direct: [] as number[], runner: [] as number[], floor: [] as number[] };
     for (let i = 0; i < block; i++) {
       await viaApi();
+      await viaMcp();
       await viaHealth();
       await viaPg();
       await viaRunner();
@@ -177,13 +199,14 @@ async function measureLatency(b: ConsoleBench): Promise<LatencyResult> {
         series.api.push(r.ms);
         series.server.push(r.serverMs);
       }
+      for (let i = 0; i < n; i++) series.mcp.push(await viaMcp());
       for (let i = 0; i < n; i++) series.health.push(await viaHealth());
       for (let i = 0; i < n; i++) series.direct.push(await viaPg());
       for (let i = 0; i < n; i++) series.runner.push(await viaRunner());
       for (let i = 0; i < n; i++) series.floor.push(await viaBare());
     }
     return {
-      rows, api: distribution(series.api), server: distribution(series.server), health: distribution(series.health),
+      rows, api: distribution(series.api), server: distribution(series.server), mcp: distribution(series.mcp), health: distribution(series.health),
       direct: distribution(series.direct), runner: distribution(series.runner), floor: distribution(series.floor), guardUs: guardCostOf(sql, 200), leakedInResponses: leaked,
     };
   } finally {
@@ -310,6 +333,9 @@ function print(f: Figures): void {
     `MySQL p50 ${us(guard.perDialect.mysql.p50)} p99 ${us(guard.perDialect.mysql.p99)}; slowest (${guard.slowest.dialect}, p50 ${us(guard.slowest.p50Us)}): ${guard.slowest.sql}`);
   out(`  latency      ${sql}  (${latency.rows} rows), ${samples} sequential requests each way, interleaved in blocks of ${block}:`);
   out(`               API     ${formatMs(latency.api)}  (console's own durationMs p50 ${latency.server.p50.toFixed(2)} ms)`);
+  const mcpRatio = latency.mcp.p50 / latency.api.p50;
+  out(`               MCP     ${formatMs(latency.mcp)}  (tools/call run_query on /mcp in one MCP session; ` +
+    `${mcpRatio.toFixed(2)}× the API at p50, target ≤ 1.3×: ${mcpRatio <= 1.3 ? 'met' : 'NOT met'})`);
   out(`               direct  ${formatMs(latency.direct)}  (pg, same user and TLS, one open connection)`);
   out(`               runner  ${formatMs(latency.runner)}  (the console's PostgresPool alone: the read-only transaction with its limits, one round trip)`);
   out(`               health  ${formatMs(latency.health)}  (GET /healthz, same client: HTTP alone)`);
@@ -336,6 +362,8 @@ function print(f: Figures): void {
     guardP50Us: round(guard.all.p50, 1),
     guardP99Us: round(guard.all.p99, 1),
     apiP50Ms: round(latency.api.p50, 3),
+    mcpP50Ms: round(latency.mcp.p50, 3),
+    mcpToApiP50: round(latency.mcp.p50 / latency.api.p50, 2),
     directP50Ms: round(latency.direct.p50, 3),
     ratioP50: round(ratio, 2),
     concurrentRequests: load.requests,

@@ -65,6 +65,26 @@ describe.each(['postgres', 'mysql'] as const)('MCP (%s)', (engine: EngineName) =
     expect((await fetch(`${h.console.url}/mcp`, { headers: { Authorization: `Bearer ${h.tokens.alice}` } })).status).toBe(405);
   });
 
+  it('keeps a session to the identity that opened it, and closes it on DELETE', async () => {
+    const client = await connect(h.tokens.alice);
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId ?? '';
+    expect(sessionId).not.toBe('');
+    const list = { jsonrpc: '2.0', id: 9, method: 'tools/list', params: {} };
+    const headers = (token: string): Record<string, string> => ({
+      Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream',
+      'MCP-Protocol-Version': '2025-06-18', 'Mcp-Session-Id': sessionId,
+    });
+    // Another identity cannot use alice's session: it is not found for them.
+    expect((await fetch(`${h.console.url}/mcp`, { method: 'POST', headers: headers(h.tokens.bob), body: JSON.stringify(list) })).status).toBe(404);
+    expect((await fetch(`${h.console.url}/mcp`, { method: 'POST', headers: headers(h.tokens.alice), body: JSON.stringify(list) })).status).toBe(200);
+    expect((await fetch(`${h.console.url}/mcp`, { method: 'DELETE', headers: headers(h.tokens.bob) })).status).toBe(404);
+    expect((await fetch(`${h.console.url}/mcp`, { method: 'DELETE', headers: headers(h.tokens.alice) })).status).toBe(200);
+    expect((await fetch(`${h.console.url}/mcp`, { method: 'POST', headers: headers(h.tokens.alice), body: JSON.stringify(list) })).status).toBe(404);
+    // Without a session, only initialize is accepted.
+    const { 'Mcp-Session-Id': _, ...sessionless } = headers(h.tokens.alice);
+    expect((await fetch(`${h.console.url}/mcp`, { method: 'POST', headers: sessionless, body: JSON.stringify(list) })).status).toBe(400);
+  });
+
   it('lists four read-only tools with input and output schemas', async () => {
     const { tools } = await (await connect(h.tokens.alice)).listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(['describe_schema', 'explain_query', 'list_policies', 'run_query']);
@@ -182,9 +202,13 @@ describe.each(['postgres', 'mysql'] as const)('MCP (%s)', (engine: EngineName) =
     // A client that simply goes away (its HTTP request closed) stops the statement too.
     const gone = `${marker}_gone`;
     const disconnect = new AbortController();
+    const sessionId = (client.transport as StreamableHTTPClientTransport).sessionId ?? '';
     const raw = fetch(`${h.console.url}/mcp`, {
       method: 'POST', signal: disconnect.signal,
-      headers: { Authorization: `Bearer ${h.tokens.alice}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-06-18' },
+      headers: {
+        Authorization: `Bearer ${h.tokens.alice}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream',
+        'MCP-Protocol-Version': '2025-06-18', 'Mcp-Session-Id': sessionId,
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'run_query', arguments: {
         namespace: h.namespace, policy: 'writer', sql: sql.replace(marker, gone) } } }),
     }).then(() => 'answered', () => 'aborted');
@@ -194,6 +218,6 @@ describe.each(['postgres', 'mysql'] as const)('MCP (%s)', (engine: EngineName) =
     await eventually('the second statement to run', async () => (await runningGone()) === 1, 10_000);
     disconnect.abort();
     expect(await raw).toBe('aborted');
-    await eventually('the second statement to be gone', async () => (await runningGone()) === 0, 8_000);
+    await eventually('the second statement to be gone', async () => (await runningGone()) === 0, 15_000);
   });
 });

@@ -15,13 +15,27 @@ import { secrets } from '../redact.js';
 import type { ApiDeps } from '../routes/deps.js';
 import { capRows, describeProvenance, provenanceOf, renderRows } from './results.js';
 
+/** The HTTP request a tool call arrived in. */
+export interface CallOrigin {
+  /** Aborted when that request goes away: a running statement is cancelled in the database. */
+  signal: AbortSignal;
+  /** Its request id (X-Request-Id), for the audit record. */
+  requestId?: string;
+}
+
 export interface ToolContext {
   deps: ApiDeps;
+  /** The session's identity: every request of the session was authenticated as it. */
   identity: Identity;
-  requestId?: string;
-  /** Aborted when the HTTP client goes away: a running statement is cancelled in the database. */
-  signal: AbortSignal;
   maxResultBytes: number;
+  origin(sessionId: string | undefined, requestId: string | number): CallOrigin | undefined;
+}
+
+/** What the SDK hands a tool callback about the call: its session, JSON-RPC id, and the client's cancellation. */
+interface CallExtra {
+  sessionId?: string;
+  requestId: string | number;
+  signal: AbortSignal;
 }
 
 const name = z.string().min(1).max(253).regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, 'a Kubernetes object name');
@@ -75,9 +89,12 @@ async function authorize(ctx: ToolContext, namespace: string, policy: string): P
   }
 }
 
-const queryContext = (ctx: ToolContext): QueryContext => ({
-  identity: ctx.identity, source: 'mcp', signal: ctx.signal, readOnly: true, ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
-});
+/** The audit and cancellation context of one call: the client's cancel or its request going away stop the statement. */
+function queryContext(ctx: ToolContext, extra: CallExtra): QueryContext {
+  const origin = ctx.origin(extra.sessionId, extra.requestId);
+  const signal = origin ? AbortSignal.any([extra.signal, origin.signal]) : extra.signal;
+  return { identity: ctx.identity, source: 'mcp', signal, readOnly: true, ...(origin?.requestId ? { requestId: origin.requestId } : {}) };
+}
 
 export function registerTools(server: McpServer, ctx: ToolContext): void {
   server.registerTool('list_policies', {
@@ -135,9 +152,9 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
     inputSchema: { ...policyRef, ...statement },
     outputSchema: rowsOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  }, ({ namespace, policy, sql }) => guarded(async () => {
+  }, ({ namespace, policy, sql }, extra) => guarded(async () => {
     const resolved = await authorize(ctx, namespace, policy);
-    const result = capRows(resolved, await ctx.deps.queries.execute(resolved, sql, false, queryContext(ctx)), ctx.maxResultBytes);
+    const result = capRows(resolved, await ctx.deps.queries.execute(resolved, sql, false, queryContext(ctx, extra)), ctx.maxResultBytes);
     return { content: [{ type: 'text', text: renderRows(result) }], structuredContent: { ...result } };
   }));
 
@@ -148,9 +165,9 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
     inputSchema: { ...policyRef, ...statement },
     outputSchema: rowsOutput,
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
-  }, ({ namespace, policy, sql }) => guarded(async () => {
+  }, ({ namespace, policy, sql }, extra) => guarded(async () => {
     const resolved = await authorize(ctx, namespace, policy);
-    const result = capRows(resolved, await ctx.deps.queries.explain(resolved, sql, queryContext(ctx)), ctx.maxResultBytes);
+    const result = capRows(resolved, await ctx.deps.queries.explain(resolved, sql, queryContext(ctx, extra)), ctx.maxResultBytes);
     return { content: [{ type: 'text', text: renderRows(result) }], structuredContent: { ...result } };
   }));
 }
