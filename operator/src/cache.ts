@@ -26,6 +26,8 @@ export class Cache<T extends KubernetesObject> {
     plural: string;
     namespaces: string[];
     labelSelector?: string;
+    /** Metadata only, as PartialObjectMetadata (see InformerOptions.metadataOnly). */
+    metadataOnly?: boolean;
     transform?: (obj: KubernetesObject) => KubernetesObject;
     logger: Logger;
   }) {
@@ -37,6 +39,7 @@ export class Cache<T extends KubernetesObject> {
       name: path,
       logger: opts.logger,
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+      ...(opts.metadataOnly ? { metadataOnly: true } : {}),
       transform: opts.transform ?? withoutManagedFields,
     }));
   }
