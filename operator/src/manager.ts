@@ -3,7 +3,7 @@ import type { KubeConfig, KubernetesObject, V1NetworkPolicy, V1Role, V1RoleBindi
 import { accessPolicies, apiVersion, databaseConnections, managedByLabel, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import { Cache } from './cache.js';
+import { Cache, identityOnly } from './cache.js';
 import type { OperatorConfig } from './config.js';
 import { findCondition } from './controllers/conditions.js';
 import { ConsoleAccessReconciler } from './controllers/console-access/reconcile.js';
@@ -65,7 +65,7 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   // above: each write to one makes one watch event, not two.
   const secretNames = new Cache<KubernetesObject>(kc, {
     ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: notManagedSelector, metadataOnly: true,
-    transform: ({ metadata }) => ({ metadata: { name: metadata?.name, namespace: metadata?.namespace, uid: metadata?.uid, resourceVersion: metadata?.resourceVersion } }),
+    transform: identityOnly,
   });
   // The console's Roles and RoleBindings (no console, no caches: the operator then needs no RBAC for them).
   const consoleIdentity = config.consoleServiceAccount ? { namespace: config.consoleNamespace, serviceAccount: config.consoleServiceAccount } : undefined;
@@ -91,6 +91,7 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     getPolicy: (ns, name) => policies.get(ns, name),
     getConnection: (ns, name) => connections.get(ns, name),
     getSecret: (ns, name) => secrets.get(ns, name),
+    unmanagedSecretExists: (ns, name) => secretNames.get(ns, name) !== undefined,
     getNetworkPolicy: (ns, name) => networkPolicies.get(ns, name),
     kube, registry, events, log: forController(log, 'accesspolicy'), resyncMs: config.resyncMs,
     metrics: {
