@@ -26,7 +26,7 @@ import { createLogger } from '../console/server/logger.js';
 import { startConsole, type RunningConsole } from '../console/server/server.js';
 import { info, step } from '../hack/env/log.js';
 import { setupPostgresShop } from '../hack/shop/setup.js';
-import { consoleRbacManifests, kubeConfigWithToken } from '../test/e2e/console-harness.js';
+import { consoleRbacManifests, kubeConfigWithToken, waitForConsoleAccess } from '../test/e2e/console-harness.js';
 import { postgresAdmin } from '../test/support/databases.js';
 import { required } from '../test/support/env.js';
 import { startOperator } from '../test/support/operator.js';
@@ -237,7 +237,8 @@ export async function setUpConsoleBench(opts: { kc: KubeConfig; id: string; user
   await step('Starting the operator (dist/operator/main.mjs, config/rbac) and provisioning the policy', async () => {
     await resources.secret('db-admin', { username: names.admin.username, password: names.admin.password });
     await resources.secret('db-ca', { 'ca.crt': readFileSync(required('PGSSLROOTCERT'), 'utf8') });
-    await teardown.track('operator', startOperator([namespace]), async (operator) => operator?.stop());
+    // The console's ServiceAccount is dbwarden-console in this namespace (consoleRbacManifests): the operator grants it the policy's Secret.
+    await teardown.track('operator', startOperator([namespace], [`--console-namespace=${namespace}`]), async (operator) => operator?.stop());
     await resources.connection('shop', {
       engine: 'postgres', host: '127.0.0.1', port: Number(required('PGPORT')), database: names.database,
       adminSecretRef: { name: 'db-admin' }, tls: { mode: 'verify-full', caSecretRef: { name: 'db-ca' } },
@@ -275,6 +276,7 @@ export async function setUpConsoleBench(opts: { kc: KubeConfig; id: string; user
     return Promise.all([...users, 'dbwarden-console'].map((name) => tokenFor(core, namespace, name)));
   });
   const consoleToken = tokens.pop()!;
+  await waitForConsoleAccess(kubeConfigWithToken(kc, consoleToken), resources, [policyName]);
 
   const config = benchConsoleConfig();
   const running = await step('Starting the console (production defaults, log to a file)', async () => {

@@ -14,6 +14,14 @@ export function withoutManagedFields(obj: KubernetesObject): KubernetesObject {
 }
 
 /**
+ * Only what identifies an object and its version: for Secrets cached to notice changes. Their annotations are
+ * dropped too, since kubectl's client-side last-applied-configuration annotation holds a copy of the data.
+ */
+export function identityOnly({ metadata }: KubernetesObject): KubernetesObject {
+  return { metadata: { name: metadata?.name, namespace: metadata?.namespace, uid: metadata?.uid, resourceVersion: metadata?.resourceVersion } };
+}
+
+/**
  * One resource type cached from every watched namespace: a single cluster-wide informer, or one informer
  * per namespace when the operator is scoped (so it needs RBAC only there). Cached objects never hold
  * managedFields; `transform` may reduce them further.
@@ -26,6 +34,8 @@ export class Cache<T extends KubernetesObject> {
     plural: string;
     namespaces: string[];
     labelSelector?: string;
+    /** Metadata only, as PartialObjectMetadata (see InformerOptions.metadataOnly). */
+    metadataOnly?: boolean;
     transform?: (obj: KubernetesObject) => KubernetesObject;
     logger: Logger;
   }) {
@@ -37,6 +47,7 @@ export class Cache<T extends KubernetesObject> {
       name: path,
       logger: opts.logger,
       ...(opts.labelSelector ? { labelSelector: opts.labelSelector } : {}),
+      ...(opts.metadataOnly ? { metadataOnly: true } : {}),
       transform: opts.transform ?? withoutManagedFields,
     }));
   }

@@ -6,7 +6,7 @@ describe('operator configuration', () => {
     expect(loadConfig([], {})).toEqual({
       namespaces: [], workers: 4, resyncMs: 30_000, leaderElect: false, leaderElectionNamespace: 'default',
       leaderElectionId: 'dbwarden-operator', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, operatorNamespace: 'dbwarden-system', consoleNamespace: 'dbwarden-system',
-      metricsPort: 8080, logLevel: 'info',
+      consoleServiceAccount: 'dbwarden-console', metricsPort: 8080, logLevel: 'info',
     });
   });
   it('reads environment variables, and flags win over them', () => {
@@ -33,6 +33,12 @@ describe('operator configuration', () => {
       .toThrow('--leader-election-retry-period (DBWARDEN_LEADER_ELECTION_RETRY_PERIOD): must be shorter than the renew deadline');
     expect(() => loadConfig(['--leader-election-lease-duration=7500ms', '--leader-election-renew-deadline=5s'], {}))
       .toThrow('--leader-election-lease-duration (DBWARDEN_LEADER_ELECTION_LEASE_DURATION): must be whole seconds');
+  });
+  it("names the console's ServiceAccount, or none (no console: no Roles for it)", () => {
+    expect(loadConfig(['--console-service-account=console'], { DBWARDEN_CONSOLE_NAMESPACE: 'tools' })).toMatchObject({ consoleServiceAccount: 'console', consoleNamespace: 'tools' });
+    expect(loadConfig(['--console-service-account='], {})).toMatchObject({ consoleServiceAccount: undefined });
+    expect(loadConfig([], { DBWARDEN_CONSOLE_SERVICE_ACCOUNT: '' })).toMatchObject({ consoleServiceAccount: undefined });
+    expect(() => loadConfig(['--console-service-account=Console!'], {})).toThrow('--console-service-account (DBWARDEN_CONSOLE_SERVICE_ACCOUNT): not a ServiceAccount name');
   });
   it('refuses unknown flags and explains the known ones', () => {
     expect(() => loadConfig(['--wrokers', '2'], {})).toThrow(/--wrokers[\s\S]*--workers/);

@@ -13,7 +13,8 @@ const flags = {
   'leader-election-lease-duration': { env: 'DBWARDEN_LEADER_ELECTION_LEASE_DURATION', help: 'how long other replicas wait after the last renewal before taking over (whole seconds)', default: '15s' },
   'leader-election-renew-deadline': { env: 'DBWARDEN_LEADER_ELECTION_RENEW_DEADLINE', help: 'how long the leader keeps trying to renew before it stops leading and exits', default: '10s' },
   'leader-election-retry-period': { env: 'DBWARDEN_LEADER_ELECTION_RETRY_PERIOD', help: 'time between attempts to acquire or renew the Lease', default: '2s' },
-  'console-namespace': { env: 'DBWARDEN_CONSOLE_NAMESPACE', help: "namespace of the console's pods, admitted to databases by NetworkPolicies (default: the operator's)", default: '' },
+  'console-namespace': { env: 'DBWARDEN_CONSOLE_NAMESPACE', help: "namespace of the console's pods and ServiceAccount, admitted to databases by NetworkPolicies (default: the operator's)", default: '' },
+  'console-service-account': { env: 'DBWARDEN_CONSOLE_SERVICE_ACCOUNT', help: "the console's ServiceAccount (in the console namespace), granted get on console-enabled policies' credentials Secrets by a Role in each namespace; empty = no console, no Roles", default: 'dbwarden-console' },
   'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8080' },
   'log-level': { env: 'DBWARDEN_LOG_LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
 } as const;
@@ -45,6 +46,7 @@ const schema = z.object({
   'leader-election-renew-deadline': duration(1000),
   'leader-election-retry-period': duration(100),
   'console-namespace': z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$/, 'not a namespace name'),
+  'console-service-account': z.string().max(253).regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/, 'not a ServiceAccount name'),
   'metrics-port': z.coerce.number().int().min(0).max(65535),
   'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error']),
 }).superRefine((c, ctx) => {
@@ -71,6 +73,8 @@ export interface OperatorConfig {
   /** Where the operator's own pods run (POD_NAMESPACE in a cluster): NetworkPolicies admit them to databases. */
   operatorNamespace: string;
   consoleNamespace: string;
+  /** The console's ServiceAccount (in consoleNamespace) that may read console-enabled policies' Secrets; undefined: no console. */
+  consoleServiceAccount: string | undefined;
   metricsPort: number;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error';
 }
@@ -119,6 +123,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     retryPeriodMs: c['leader-election-retry-period'],
     operatorNamespace: env.POD_NAMESPACE || 'dbwarden-system',
     consoleNamespace: c['console-namespace'] || env.POD_NAMESPACE || 'dbwarden-system',
+    consoleServiceAccount: c['console-service-account'] || undefined,
     metricsPort: c['metrics-port'],
     logLevel: c['log-level'],
   };

@@ -1,17 +1,20 @@
 import { hostname } from 'node:os';
-import type { KubeConfig, V1NetworkPolicy, V1Secret } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1NetworkPolicy, V1Role, V1RoleBinding, V1Secret } from '@kubernetes/client-node';
 import { accessPolicies, apiVersion, databaseConnections, managedByLabel, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import { Cache } from './cache.js';
+import { Cache, identityOnly } from './cache.js';
 import type { OperatorConfig } from './config.js';
 import { findCondition } from './controllers/conditions.js';
+import { ConsoleAccessReconciler } from './controllers/console-access/reconcile.js';
+import { consoleAccessSelector, consoleEnabled } from './controllers/console-access/desired.js';
 import { referencedSecrets } from './controllers/connection/desired.js';
 import { ConnectionReconciler } from './controllers/connection/reconcile.js';
 import { ConnectionRegistry } from './controllers/connection/registry.js';
 import { typed } from './controllers/network/apply.js';
 import { ownerLabels } from './controllers/network/desired.js';
 import { policyLabel } from './controllers/policy/credentials.js';
+import { secretNameFor } from './controllers/policy/desired.js';
 import { PolicyReconciler } from './controllers/policy/reconcile.js';
 import { createEngine } from './engines/index.js';
 import { KubeClient } from './kube/client.js';
@@ -56,13 +59,18 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const secrets = new Cache<V1Secret>(kc, { ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: selector });
   // The NetworkPolicies it writes: each pass compares with the cache instead of reading from the API server.
   const networkPolicies = new Cache<V1NetworkPolicy>(kc, { ...cacheOpts, prefix: '/apis/networking.k8s.io/v1', plural: 'networkpolicies', labelSelector: selector });
-  // Every other Secret, reduced to its identity: enough to notice an admin or CA Secret change, without keeping
-  // (or logging) any data, annotations included (kubectl's last-applied-configuration holds the data). The
-  // operator's own credentials Secrets are in `secrets` above: each write to one makes one watch event, not two.
-  const secretNames = new Cache<V1Secret>(kc, {
-    ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: notManagedSelector,
-    transform: ({ metadata }) => ({ metadata: { name: metadata?.name, namespace: metadata?.namespace, uid: metadata?.uid, resourceVersion: metadata?.resourceVersion } }),
+  // Every other Secret, as metadata only (PartialObjectMetadata): the API server sends no data, enough to notice
+  // an admin or CA Secret change. Annotations still come (kubectl's client-side last-applied-configuration holds
+  // a copy of the data), so only the identity is kept. The operator's own credentials Secrets are in `secrets`
+  // above: each write to one makes one watch event, not two.
+  const secretNames = new Cache<KubernetesObject>(kc, {
+    ...cacheOpts, prefix: '/api/v1', plural: 'secrets', labelSelector: notManagedSelector, metadataOnly: true,
+    transform: identityOnly,
   });
+  // The console's Roles and RoleBindings (no console, no caches: the operator then needs no RBAC for them).
+  const consoleIdentity = config.consoleServiceAccount ? { namespace: config.consoleNamespace, serviceAccount: config.consoleServiceAccount } : undefined;
+  const consoleRoles = consoleIdentity && new Cache<V1Role>(kc, { ...cacheOpts, prefix: '/apis/rbac.authorization.k8s.io/v1', plural: 'roles', labelSelector: consoleAccessSelector });
+  const consoleBindings = consoleIdentity && new Cache<V1RoleBinding>(kc, { ...cacheOpts, prefix: '/apis/rbac.authorization.k8s.io/v1', plural: 'rolebindings', labelSelector: consoleAccessSelector });
 
   const kube = new KubeClient(kc);
   const events = new EventRecorder(kube.core, log);
@@ -83,6 +91,7 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     getPolicy: (ns, name) => policies.get(ns, name),
     getConnection: (ns, name) => connections.get(ns, name),
     getSecret: (ns, name) => secrets.get(ns, name),
+    unmanagedSecretExists: (ns, name) => secretNames.get(ns, name) !== undefined,
     getNetworkPolicy: (ns, name) => networkPolicies.get(ns, name),
     kube, registry, events, log: forController(log, 'accesspolicy'), resyncMs: config.resyncMs,
     metrics: {
@@ -91,9 +100,18 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     },
   });
 
+  const inNamespace = <T extends KubernetesObject>(cache: Cache<T>, namespace: string): T[] => cache.list().filter((o) => o.metadata?.namespace === namespace);
+  const consoleAccessReconciler = consoleIdentity && consoleRoles && consoleBindings && new ConsoleAccessReconciler({
+    policiesIn: (namespace) => inNamespace(policies, namespace),
+    getSecret: (ns, name) => secrets.get(ns, name),
+    access: { roles: (ns) => inNamespace(consoleRoles, ns), bindings: (ns) => inNamespace(consoleBindings, ns) },
+    identity: consoleIdentity, kube, log: forController(log, 'console-access'), resyncMs: config.resyncMs,
+  });
+
   const queueOpts = (name: string) => ({ name, registry: metrics.registry, logger: log, onOutcome: reconcileObserver(metrics, name) });
   const connectionQueue = new WorkQueue(queueOpts('connection'));
   const policyQueue = new WorkQueue(queueOpts('accesspolicy'));
+  const consoleAccessQueue = consoleAccessReconciler && new WorkQueue(queueOpts('console-access'));
 
   const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
   // Finalizers are left out: the operator adds its own in the pass that provisions, so that change needs no
@@ -165,7 +183,28 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     cache.onDelete(secretChanged);
   }
 
-  const caches = [connections, policies, secrets, secretNames, networkPolicies];
+  // The console's access in a namespace follows its policies (console toggled, Secret named), the Secrets the
+  // operator writes for them, and its own Roles and RoleBindings: a change by anyone else is put back at once.
+  if (consoleAccessQueue) {
+    const namespaceOf = (o: KubernetesObject): void => consoleAccessQueue.add(o.metadata?.namespace ?? '');
+    const consoleInputs = (p: AccessPolicy): string => JSON.stringify([consoleEnabled(p), secretNameFor(p), p.status?.secretName, p.metadata?.uid]);
+    policies.onAdd(namespaceOf);
+    policies.onUpdate((old, p) => consoleInputs(old) !== consoleInputs(p) && namespaceOf(p));
+    policies.onDelete(namespaceOf);
+    const ownership = (s: V1Secret): string => JSON.stringify([s.metadata?.ownerReferences, s.metadata?.labels?.[policyLabel]]);
+    secrets.onAdd(namespaceOf);
+    secrets.onUpdate((old, s) => ownership(old) !== ownership(s) && namespaceOf(s));
+    secrets.onDelete(namespaceOf);
+    const follow = <T extends KubernetesObject>(cache: Cache<T> | undefined): void => {
+      cache?.onAdd(namespaceOf);
+      cache?.onUpdate((_old, o) => namespaceOf(o));
+      cache?.onDelete(namespaceOf);
+    };
+    follow(consoleRoles);
+    follow(consoleBindings);
+  }
+
+  const caches: Pick<Cache<KubernetesObject>, 'statuses' | 'start' | 'stop' | 'waitForSync'>[] = [connections, policies, secrets, secretNames, networkPolicies, ...(consoleRoles && consoleBindings ? [consoleRoles, consoleBindings] : [])];
   const server = new OperatorServer({ port: config.metricsPort, registry: metrics.registry, logger: log });
   for (const cache of caches) for (const status of cache.statuses) server.track(status);
   const port = await server.listen();
@@ -182,6 +221,10 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
     }),
     policyQueue.run(config.workers, async (key) => {
       const r = await policyReconciler.reconcile(key);
+      return r.requeueAfterMs ? { requeueAfterMs: jitter(r.requeueAfterMs) } : undefined;
+    }),
+    consoleAccessQueue?.run(config.workers, async (namespace) => {
+      const r = await consoleAccessReconciler!.reconcile(namespace);
       return r.requeueAfterMs ? { requeueAfterMs: jitter(r.requeueAfterMs) } : undefined;
     }),
   ]).then(() => undefined);
@@ -218,7 +261,7 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       log.info('shutting down');
-      await Promise.all([connectionQueue.shutdown(), policyQueue.shutdown()]);
+      await Promise.all([connectionQueue.shutdown(), policyQueue.shutdown(), consoleAccessQueue?.shutdown()]);
       await workers;
       await elector?.stop();
       for (const cache of caches) cache.stop();

@@ -314,6 +314,9 @@ describe('Helm install', () => {
       expect(myUsers.trim()).toBe('');
       const secrets = await kubectl(['get', 'secrets', '-n', shop, '-l', 'app.kubernetes.io/managed-by=dbwarden', '-o', 'jsonpath={range .items[*]}{.metadata.name}{" "}{.metadata.ownerReferences}{"\\n"}{end}']);
       expect(secrets.trim()).toBe('no-emails-pg-credentials');
+      // No console-enabled policy left: the operator deleted the console's Role and RoleBinding in shop.
+      await eventually('the console\'s Role and RoleBinding to be gone', async () =>
+        (await kubectl(['get', 'roles,rolebindings', '-n', shop, '-l', 'app.kubernetes.io/component=console-access', '-o', 'name'])).trim() === '', 30_000);
       await kubectl(['delete', 'databaseconnections', '--all', '-n', shop]);
       await helmUninstall();
       await eventually('the release\'s pods to be gone', async () =>

@@ -1,9 +1,11 @@
 /**
  * Sets up what the console's end-to-end suites need, all real: a namespace, the CRDs, a shop database, the
  * operator provisioning policies, the console's least-privilege RBAC from config/console (applied with the
- * test namespace in place of dbwarden-system), users as ServiceAccounts with TokenRequest tokens, the fake
- * OpenAI server, and the console itself running in this process with a kubeconfig built from its own
- * ServiceAccount token. Every response body and log line is kept for the password check.
+ * test namespace in place of dbwarden-system) and nothing more: the operator, told that the console's
+ * ServiceAccount lives in the test namespace, grants it the console-enabled policies' Secrets as it would in
+ * a cluster. Users are ServiceAccounts with TokenRequest tokens; the fake OpenAI server; and the console
+ * itself running in this process with a kubeconfig built from its own ServiceAccount token. Every response
+ * body and log line is kept for the password check.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,7 +24,7 @@ import { createLogger } from '../../console/server/logger.js';
 import { startConsole, type RunningConsole } from '../../console/server/server.js';
 import { FakeOpenAI } from '../fake-openai/server.js';
 import { applyCrds } from '../support/crds.js';
-import { kubeConfig, uniqueName } from '../support/kube.js';
+import { eventually, kubeConfig, uniqueName } from '../support/kube.js';
 import { startOperator, type RunningOperator } from '../support/operator.js';
 import { Resources } from '../support/resources.js';
 import { createShop, type EngineName, type ShopDatabase } from '../support/shop-db.js';
@@ -97,6 +99,21 @@ export function consoleRbacManifests(namespace: string): KubernetesObject[] {
   return docs;
 }
 
+/**
+ * Waits until the console's own identity may read the Secret of every console-enabled policy among `names`:
+ * the operator grants it just after it writes the Secret, and the API server's authorizer follows a moment later.
+ */
+export async function waitForConsoleAccess(consoleKubeConfig: KubeConfig, resources: Resources, names: string[]): Promise<void> {
+  const core = consoleKubeConfig.makeApiClient(CoreV1Api);
+  for (const name of names) {
+    const policy = await resources.get<AccessPolicy>('accesspolicies', name);
+    const secretName = policy?.status?.secretName;
+    if (!policy?.spec.console?.enabled || !secretName) continue;
+    await eventually(`the console to be granted Secret ${resources.namespace}/${secretName}`,
+      async () => (await core.readNamespacedSecret({ namespace: resources.namespace, name: secretName })).metadata?.name === secretName);
+  }
+}
+
 async function apply(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
   const client = KubernetesObjectApi.makeApiClient(kc);
   for (const o of objects) await client.patch(o, undefined, undefined, fieldManager, true, PatchStrategy.ServerSideApply);
@@ -149,7 +166,8 @@ export async function startHarness(options: HarnessOptions): Promise<ConsoleHarn
   const passwords = new Set<string>([db.admin.password]);
   await resources.secret('db-admin', { username: db.admin.username, password: db.admin.password });
   await resources.secret('db-ca', { 'ca.crt': db.ca });
-  const operator = await startOperator([namespace]);
+  // The console's ServiceAccount is dbwarden-console in the test namespace (consoleRbacManifests).
+  const operator = await startOperator([namespace], [`--console-namespace=${namespace}`]);
   const base: ShopConnectionBase = {
     engine, host: db.host, port: db.port, database: db.database,
     adminSecretRef: { name: 'db-admin' }, tls: { mode: 'verify-full', caSecretRef: { name: 'db-ca' } },
@@ -190,6 +208,7 @@ export async function startHarness(options: HarnessOptions): Promise<ConsoleHarn
   const consoleKubeConfig = kubeConfigWithToken(kc, await tokenFor(core, namespace, 'dbwarden-console'));
 
   for (const name of Object.keys(options.policies)) await resources.waitReady('accesspolicies', name, 'True', undefined, 90_000);
+  await waitForConsoleAccess(consoleKubeConfig, resources, Object.keys(options.policies));
 
   const fake = await FakeOpenAI.start();
   const logs: string[] = [];

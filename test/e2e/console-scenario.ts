@@ -19,7 +19,7 @@ import type { Target } from '../../console/server/runner/types.js';
 import { answer } from '../fake-openai/server.js';
 import { eventually } from '../support/kube.js';
 import type { EngineName } from '../support/shop-db.js';
-import { allPasswords, startHarness, type ConsoleHarness } from './console-harness.js';
+import { allPasswords, startHarness, waitForConsoleAccess, type ConsoleHarness } from './console-harness.js';
 
 interface ErrorBody { error: { code: string; message: string } }
 interface QueryBody { columns: Array<{ name: string; type: string }>; rows: unknown[][]; rowCount: number; truncated: boolean; durationMs: number }
@@ -175,10 +175,16 @@ export function consoleScenario(engine: EngineName): void {
       expect((await query('does-not-exist', 'SELECT 1')).body.error.code).toBe('not_found');
     });
 
-    it('runs with the least-privilege RBAC of config/console, not as an admin', async () => {
+    it('runs with the least-privilege RBAC of config/console plus the Role the operator keeps, not as an admin', async () => {
       const core = h.consoleKubeConfig.makeApiClient(CoreV1Api);
       await expect(core.listNamespacedSecret({ namespace: h.namespace })).rejects.toMatchObject({ code: 403 });
       await expect(core.listNamespace()).rejects.toMatchObject({ code: 403 });
+      // Only the Secrets of console-enabled policies, by name: not the admin's, not a policy's without the console.
+      const readable = (await core.readNamespacedSecret({ namespace: h.namespace, name: 'readonly-credentials' })).metadata?.name;
+      expect(readable).toBe('readonly-credentials');
+      for (const name of ['db-admin', 'db-ca', 'disabled-credentials']) {
+        await expect(core.readNamespacedSecret({ namespace: h.namespace, name }), name).rejects.toMatchObject({ code: 403 });
+      }
     });
   });
 
@@ -526,6 +532,7 @@ export function consoleScenario(engine: EngineName): void {
         rotation: { strategy: 'alternating', gracePeriod: '20s' },
       });
       await h.resources.waitReady('accesspolicies', 'rotating', 'True', undefined, 90_000);
+      await waitForConsoleAccess(h.consoleKubeConfig, h.resources, ['rotating']);
       const before = await h.secretOf('rotating');
       const readsBefore = await secretReads();
       const started = Date.now();
@@ -559,6 +566,7 @@ export function consoleScenario(engine: EngineName): void {
         rotation: { strategy: 'in-place' },
       });
       await h.resources.waitReady('accesspolicies', 'rotating-in-place', 'True', undefined, 90_000);
+      await waitForConsoleAccess(h.consoleKubeConfig, h.resources, ['rotating-in-place']);
       const before = await h.secretOf('rotating-in-place');
       const stop = load('rotating-in-place', 1);
       let answers: { ok: number; failed: string[] };

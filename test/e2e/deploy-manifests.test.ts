@@ -144,19 +144,36 @@ describe('RBAC has one source', () => {
     expect(args).toContain(`--namespaces=${watched.join(',')}`);
   });
 
-  it("gives the console config/console's rules, with Secrets read by Role in the watched namespaces only", async () => {
+  it("gives the console config/console's rules in both modes, and no Secret access: the operator grants that", async () => {
     const consoleRbac = readManifests('config/console/rbac.yaml');
+    const expected = rulesOf(find(consoleRbac, 'ClusterRole', 'dbwarden-console')) as { resources: string[] }[];
+    expect(expected.some((r) => r.resources.includes('secrets'))).toBe(false);
     const chart = parseManifests(await helmTemplate());
-    expect(rulesOf(find(chart, 'ClusterRole', 'dbwarden-console'))).toEqual(rulesOf(find(consoleRbac, 'ClusterRole', 'dbwarden-console')));
+    expect(rulesOf(find(chart, 'ClusterRole', 'dbwarden-console'))).toEqual(expected);
     expect(rulesOf(find(chart, 'ClusterRole', 'dbwarden-console-user')))
       .toEqual(rulesOf(find(readManifests('config/console/user-clusterrole.yaml'), 'ClusterRole', 'dbwarden-console-user')));
 
     const scoped = parseManifests(await helmTemplate(combinations['namespace-scoped, ingress, AI Secret, ServiceMonitors, pinned digests']));
-    const clusterRules = rulesOf(find(scoped, 'ClusterRole', 'dbwarden-team-console')) as { resources: string[] }[];
-    expect(clusterRules.some((r) => r.resources.includes('secrets'))).toBe(false);
-    const secretRoles = scoped.filter((m) => m.kind === 'Role' && m.metadata.name === 'dbwarden-team-console');
-    expect(secretRoles.map((r) => r.metadata.namespace).sort()).toEqual([...watched].sort());
-    for (const role of secretRoles) expect(rulesOf(role)).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }]);
+    expect(rulesOf(find(scoped, 'ClusterRole', 'dbwarden-team-console'))).toEqual(expected);
+    expect(scoped.filter((m) => ['Role', 'RoleBinding'].includes(m.kind) && m.metadata.name.includes('console'))).toEqual([]);
+  });
+
+  it("tells the operator the console's ServiceAccount; without the console, no such name and no rule for Roles", async () => {
+    const argsOf = (manifests: Manifest[], name: string): string[] =>
+      (podSpecOf(find(manifests, 'Deployment', name)).containers as { args: string[] }[])[0]!.args;
+    const kustomized = parseManifests(await kustomize('config/default'));
+    expect(argsOf(kustomized, 'dbwarden-operator')).toContain('--console-service-account=dbwarden-console');
+    expect(podSpecOf(find(kustomized, 'Deployment', 'dbwarden-console')).serviceAccountName).toBe('dbwarden-console');
+    const scoped = parseManifests(await helmTemplate(combinations['namespace-scoped, ingress, AI Secret, ServiceMonitors, pinned digests']));
+    expect(argsOf(scoped, 'dbwarden-team-operator')).toContain('--console-service-account=dbwarden-team-console');
+    expect(podSpecOf(find(scoped, 'Deployment', 'dbwarden-team-console')).serviceAccountName).toBe('dbwarden-team-console');
+
+    const withoutConsole = parseManifests(await helmTemplate(combinations['operator only, one replica, no PDB or metrics Service']));
+    expect(argsOf(withoutConsole, 'dbw-dbwarden-operator')).toContain('--console-service-account=');
+    const rbacRule = { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['list', 'watch', 'create', 'update', 'delete'] };
+    const kustomizeRules = rulesOf(find(readManifests('config/rbac/operator-clusterrole.yaml'), 'ClusterRole', 'dbwarden-operator')) as object[];
+    expect(kustomizeRules).toContainEqual(rbacRule);
+    expect(rulesOf(find(withoutConsole, 'ClusterRole', 'dbw-dbwarden-operator'))).toEqual(kustomizeRules.filter((r) => JSON.stringify(r) !== JSON.stringify(rbacRule)));
   });
 });
 

@@ -83,26 +83,32 @@ capabilities:
 {{- end -}}
 
 {{/*
-What the operator may do: the rules of config/rbac/operator-clusterrole.yaml (a test keeps them equal),
-bound cluster-wide by a ClusterRole or, with watchNamespaces, by a Role in each watched namespace.
+What the operator may do: the rules of config/rbac/operator-clusterrole.yaml (a test keeps them equal; without
+the console, less the rule for its Roles), bound cluster-wide by a ClusterRole or, with watchNamespaces, by a Role in each watched namespace.
 */}}
 {{- define "dbwarden.operator.rules" -}}
-# Its own resources: cache them (list/watch), read one (get), and add/remove its finalizer (patch).
+# Its own resources: cache them (list/watch; it reads them from the cache, never with get).
 - apiGroups: [dbwarden.io]
-  resources: [databaseconnections, accesspolicies]
-  verbs: [get, list, watch, patch]
+  resources: [databaseconnections]
+  verbs: [list, watch]
+# The same for policies, and patch: it adds and removes its finalizer (metadata.finalizers), nothing else.
+- apiGroups: [dbwarden.io]
+  resources: [accesspolicies]
+  verbs: [list, watch, patch]
 # Report what it found. Status only: it never writes a spec, so it never fights GitOps.
 - apiGroups: [dbwarden.io]
   resources: [databaseconnections/status, accesspolicies/status]
-  verbs: [get, patch]
+  verbs: [patch]
 # Owner references with blockOwnerDeletion on the Secrets and NetworkPolicies it owns need this where the
 # OwnerReferencesPermissionEnforcement admission plugin is on.
 - apiGroups: [dbwarden.io]
   resources: [databaseconnections/finalizers, accesspolicies/finalizers]
   verbs: [update]
-# Secrets: read the admin and CA Secrets a DatabaseConnection names (watched as metadata only, to notice
-# changes), and create/update the credentials Secrets it owns. It never deletes a Secret: garbage
-# collection does, with the owning policy.
+# Secrets: get the admin and CA Secrets a DatabaseConnection names and its own credentials Secrets;
+# create/update the credentials Secrets it owns. list/watch: its own Secrets (by label) in full, every
+# other Secret as metadata only (PartialObjectMetadata), to notice an admin or CA Secret change. RBAC
+# cannot tell the two apart: list/watch would let this identity read every Secret's data. It never deletes
+# a Secret: garbage collection does, with the owning policy.
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch, create, update]
@@ -115,10 +121,20 @@ bound cluster-wide by a ClusterRole or, with watchNamespaces, by a Role in each 
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
-# rotation.restartTargets: read a Deployment/StatefulSet and set one pod-template annotation.
+# rotation.restartTargets: read a Deployment/StatefulSet and set one pod-template annotation. RBAC cannot
+# narrow this to the targets or to that annotation (docs/rbac.md: what limits it).
 - apiGroups: [apps]
   resources: [deployments, statefulsets]
   verbs: [get, patch]
+{{- if .Values.console.enabled }}
+# The console's read access: in each namespace with console-enabled policies, one Role granting the
+# console's ServiceAccount get on exactly their credentials Secrets (resourceNames), and its RoleBinding
+# (list/watch: the cache of these, selected by label). It can grant only what it holds itself (get on
+# those Secrets): no escalate or bind. Without the console (console.enabled=false) no such rule.
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [roles, rolebindings]
+  verbs: [list, watch, create, update, delete]
+{{- end }}
 {{- end -}}
 
 {{/* A NetworkPolicy egress rule: ports, and `to` when cidrs or peers narrow it. Argument: dict "ports" "cidrs" "peers" */}}

@@ -2,7 +2,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { accessPolicies, databaseConnections, group, version, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
 import { kubeFailure } from '../auth/failure.js';
 import { TtlCache } from '../auth/ttl-cache.js';
-import { KubernetesUnavailable } from '../errors.js';
+import { KubernetesUnavailable, PolicyNotReady } from '../errors.js';
 
 const statusOf = (err: unknown): number | undefined => (err as { code?: number }).code;
 
@@ -18,8 +18,9 @@ export interface SecretData {
 
 /**
  * What the console reads from the API server, with its own least-privilege identity: AccessPolicies and
- * DatabaseConnections (get, list) and the Secrets they name (get only, by name, when a query needs them;
- * kube/credentials.ts keeps the few fields a query needs for a few seconds).
+ * DatabaseConnections (get, list) and the Secrets they name (get only, by name, when a query needs them, as
+ * the operator's Role in each namespace allows; kube/credentials.ts keeps the few fields a query needs for a
+ * few seconds).
  * A policy or connection read for a query is reused for `cacheTtlMs`, like the authorization answers.
  */
 export class KubeCatalog {
@@ -69,6 +70,10 @@ export class KubeCatalog {
       };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
+      // The operator grants the console a console-enabled policy's Secret just after writing it (docs/rbac.md).
+      if (statusOf(err) === 403) {
+        throw new PolicyNotReady(`The console may not read Secret ${namespace}/${name} (yet): the operator grants it to the console's ServiceAccount, by name, once the policy's Secret is written (Role dbwarden-console-credentials); retry in a moment.`);
+      }
       throw unavailable(`Secret ${namespace}/${name}`, err);
     }
   }

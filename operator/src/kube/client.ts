@@ -3,8 +3,11 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   NetworkingV1Api,
+  RbacAuthorizationV1Api,
   type KubeConfig,
   type V1NetworkPolicy,
+  type V1Role,
+  type V1RoleBinding,
   PatchStrategy,
   setHeaderOptions,
   type V1Secret,
@@ -22,6 +25,7 @@ export class KubeClient {
   readonly objects: CustomObjectsApi;
   readonly apps: AppsV1Api;
   readonly networking: NetworkingV1Api;
+  readonly rbac: RbacAuthorizationV1Api;
 
   /** What this process last wrote to each Secret (the watch's echo of it starts no reconcile). */
   readonly ownSecretWrites = new OwnWrites<V1Secret>(secretContent);
@@ -33,6 +37,7 @@ export class KubeClient {
     this.apps = config.makeApiClient(AppsV1Api);
     this.networking = config.makeApiClient(NetworkingV1Api);
     this.objects = config.makeApiClient(CustomObjectsApi);
+    this.rbac = config.makeApiClient(RbacAuthorizationV1Api);
   }
 
   async getSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
@@ -97,6 +102,39 @@ export class KubeClient {
   async deleteNetworkPolicy(namespace: string, name: string): Promise<void> {
     try {
       await this.networking.deleteNamespacedNetworkPolicy({ namespace, name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async createRole(namespace: string, body: V1Role): Promise<void> {
+    await this.rbac.createNamespacedRole({ namespace, body, fieldManager });
+  }
+
+  /** Replaces a Role: guarded by body.metadata.resourceVersion when set, unconditional without it. */
+  async replaceRole(namespace: string, body: V1Role): Promise<void> {
+    await this.rbac.replaceNamespacedRole({ namespace, name: body.metadata!.name!, body, fieldManager });
+  }
+
+  async deleteRole(namespace: string, name: string): Promise<void> {
+    try {
+      await this.rbac.deleteNamespacedRole({ namespace, name });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  async createRoleBinding(namespace: string, body: V1RoleBinding): Promise<void> {
+    await this.rbac.createNamespacedRoleBinding({ namespace, body, fieldManager });
+  }
+
+  async replaceRoleBinding(namespace: string, body: V1RoleBinding): Promise<void> {
+    await this.rbac.replaceNamespacedRoleBinding({ namespace, name: body.metadata!.name!, body, fieldManager });
+  }
+
+  async deleteRoleBinding(namespace: string, name: string): Promise<void> {
+    try {
+      await this.rbac.deleteNamespacedRoleBinding({ namespace, name });
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { exponentialDelayMs, withJitter } from './backoff.js';
 import { delay } from './delay.js';
 import { diffSnapshot } from './informer-diff.js';
-import { listAll } from './kube-list.js';
+import { listAll, metadataAccept, metadataListAccept } from './kube-list.js';
 import { createLogger } from './logger.js';
 import { keyOf, objectKey } from './object-key.js';
 
@@ -26,6 +26,11 @@ export interface InformerOptions {
    * only the metadata of Secrets the operator merely needs to notice changing, so their data is never retained.
    */
   transform?: (obj: KubernetesObject) => KubernetesObject;
+  /**
+   * Lists and watches objects as PartialObjectMetadata (metadata only): the server never sends anything but
+   * their metadata, so a Secret's data never reaches the process. Objects are then of kind PartialObjectMetadata.
+   */
+  metadataOnly?: boolean;
   /** How often the watchdog checks the list-and-watch loop (default 15 s). */
   watchdogIntervalMs?: number;
   /** Without a watch and without list or watch activity for this long, the loop counts as stuck (default 2 min). */
@@ -70,6 +75,19 @@ function watchTimeoutSeconds(): number {
 
 function asError(reason: unknown): Error {
   return reason instanceof Error ? reason : new Error(String(reason));
+}
+
+/**
+ * The same cluster and credentials, with every request also asking for `accept`. client-node's Watch sends no
+ * Accept header and takes none, but has its KubeConfig authenticate each request, which may set headers.
+ */
+function withAccept(kc: KubeConfig, accept: string): KubeConfig {
+  const wrapped = Object.create(kc) as KubeConfig;
+  wrapped.applySecurityAuthentication = async (context) => {
+    await kc.applySecurityAuthentication(context);
+    context.setHeaderParam('Accept', accept);
+  };
+  return wrapped;
 }
 
 function statusCode(err: unknown): number | undefined {
@@ -121,7 +139,7 @@ export class Informer<T extends KubernetesObject> {
     this.path = options.path;
     this.name = options.name ?? options.path;
     this.log = (options.logger ?? createLogger('silent')).child({ informer: this.name });
-    this.watcher = new Watch(kc);
+    this.watcher = new Watch(options.metadataOnly ? withAccept(kc, metadataAccept) : kc);
   }
 
   /** Starts listing and watching in the background; waitForSync tells when the cache is complete. */
@@ -336,6 +354,7 @@ export class Informer<T extends KubernetesObject> {
       labelSelector: this.options.labelSelector,
       fieldSelector: this.options.fieldSelector,
       pageSize: this.options.pageSize,
+      ...(this.options.metadataOnly ? { accept: metadataListAccept } : {}),
       signal: AbortSignal.any([signal, AbortSignal.timeout(this.options.listTimeoutMs ?? 60_000)]),
     });
     if (!this.isCurrent(generation)) return;

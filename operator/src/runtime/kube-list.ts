@@ -13,8 +13,17 @@ export interface ListOptions {
   fieldSelector?: string;
   /** Items per request; 0 lists everything in one response. */
   pageSize?: number;
+  /** The Accept header (default application/json), e.g. metadataListAccept for metadata only. */
+  accept?: string;
   signal?: AbortSignal;
 }
+
+/**
+ * Asks the API server for objects' metadata only (PartialObjectMetadata): names, namespaces, labels,
+ * annotations, owners and versions, never a Secret's data. The list form for lists, the other for watches.
+ */
+export const metadataListAccept = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+export const metadataAccept = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 export interface ListResult<T> {
   /** The resourceVersion of the list: a watch from it misses nothing that happened after the list. */
@@ -40,6 +49,7 @@ export async function getJson<T>(
   path: string,
   query: Record<string, string | undefined>,
   signal?: AbortSignal,
+  accept = 'application/json',
 ): Promise<T> {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new Error('the kubeconfig has no current cluster');
@@ -48,7 +58,7 @@ export async function getJson<T>(
     if (value !== undefined) url.searchParams.set(name, value);
   }
   const request = new RequestContext(url.toString(), HttpMethod.GET);
-  request.setHeaderParam('Accept', 'application/json');
+  request.setHeaderParam('Accept', accept);
   if (signal) request.setSignal(signal);
   await kc.applySecurityAuthentication(request);
   const response = await http.send(request).toPromise();
@@ -115,6 +125,7 @@ async function listPages<T extends KubernetesObject>(
         continue: continueToken,
       },
       options.signal,
+      options.accept,
     );
     const kind = page.kind?.replace(/List$/, '');
     for (const item of page.items ?? []) {

@@ -32,6 +32,8 @@ export interface PolicyReconcilerDeps {
   getConnection(namespace: string, name: string): DatabaseConnection | undefined;
   /** Reads a Secret from a cache; without it the reconciler reads from the API. */
   getSecret?: (namespace: string, name: string) => V1Secret | undefined;
+  /** With getSecret: whether a Secret dbwarden does not manage exists (a cache of their metadata). */
+  unmanagedSecretExists?: (namespace: string, name: string) => boolean;
   /** Reads a NetworkPolicy dbwarden manages from a cache; without it the reconciler reads from the API. */
   getNetworkPolicy?: CachedNetworkPolicy;
   kube: KubeClient;
@@ -113,7 +115,7 @@ export class PolicyReconciler {
     const grants = grantsFor(policy, settings.engine);
     const target = { apiVersion, kind: accessPolicies.kind, metadata: policy.metadata };
     await checkRestartTargets(this.deps.kube, policy);
-    const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret);
+    const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret, this.deps.unmanagedSecretExists);
     const ctx: CredentialContext = {
       store, engine, principal, graceMs: graceMs(policy),
       render: (username, password) => credentialData(settings, username, password),
@@ -178,7 +180,7 @@ export class PolicyReconciler {
     assertAllowedNames(policy, settings.engine, settings.admin.username);
     const principal = principalFor(policy, settings.engine, settings.tls.mode);
     // Passwords prove MySQL users ours only when they come from the policy's own Secret.
-    const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret).catch(() => undefined);
+    const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret, this.deps.unmanagedSecretExists).catch(() => undefined);
     let revoked: string[];
     try {
       revoked = await engine.revokeSystemPrivileges(principal, knownPasswords(readCredentials(store?.secret)));

@@ -25,10 +25,16 @@ export class SecretStore {
     private current: V1Secret | undefined,
   ) {}
 
-  static async open(kube: KubeClient, policy: AccessPolicy, name: string, cached?: (ns: string, name: string) => V1Secret | undefined): Promise<SecretStore> {
+  /**
+   * `cached` looks the Secrets dbwarden manages up in a cache (without it the Secret is read from the API);
+   * `unmanagedExists` says whether another Secret of that name exists (the cache of their metadata), which is
+   * never the policy's to write.
+   */
+  static async open(kube: KubeClient, policy: AccessPolicy, name: string, cached?: (ns: string, name: string) => V1Secret | undefined,
+    unmanagedExists?: (ns: string, name: string) => boolean): Promise<SecretStore> {
     const namespace = policy.metadata!.namespace!;
     const secret = cached ? cached(namespace, name) : await kube.getSecret(namespace, name);
-    if (secret && !ownedBy(secret, policy) && !adoptable(secret, policy)) {
+    if ((secret && !ownedBy(secret, policy) && !adoptable(secret, policy)) || (!secret && unmanagedExists?.(namespace, name))) {
       throw new ReconcileError(
         'SecretConflict',
         `Secret ${namespace}/${name} already exists and is not owned by this AccessPolicy; set spec.secretName to another name or delete that Secret`,
