@@ -14,7 +14,7 @@ const flags = {
   'leader-election-renew-deadline': { env: 'DBWARDEN_LEADER_ELECTION_RENEW_DEADLINE', help: 'how long the leader keeps trying to renew before it stops leading and exits', default: '10s' },
   'leader-election-retry-period': { env: 'DBWARDEN_LEADER_ELECTION_RETRY_PERIOD', help: 'time between attempts to acquire or renew the Lease', default: '2s' },
   'console-namespace': { env: 'DBWARDEN_CONSOLE_NAMESPACE', help: "namespace of the console's pods, admitted to databases by NetworkPolicies (default: the operator's)", default: '' },
-  'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8080' },
+  'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8081' },
   'log-level': { env: 'DBWARDEN_LOG_LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
 } as const;
 
