@@ -36,7 +36,6 @@ const key = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''}/${
 const team = uniqueName('deploy-team');
 const watched = [uniqueName('deploy-a'), uniqueName('deploy-b')];
 const restricted = uniqueName('deploy-psa');
-const samples = uniqueName('deploy-samples');
 
 /** The value combinations the chart is tested with; each must lint, render and be accepted by the API server. */
 const combinations: Record<string, TemplateOptions> = {
@@ -101,14 +100,14 @@ beforeAll(async () => {
   await ensureHelm(); // built from its Go module on first use: minutes on a fresh machine
   await applyCrds();
   await applyServiceMonitorCrd();
-  await ensureNamespaces(['dbwarden-system', team, ...watched, samples]);
+  await ensureNamespaces(['dbwarden-system', team, ...watched]);
   await ensureNamespaces([restricted], { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
   // Pods in the Pod Security check run as the namespace's default ServiceAccount, made by the controller.
   await eventually('the default ServiceAccount', async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', restricted, '-o', 'name'])).trim());
 }, setupTimeout);
 
 afterAll(async () => {
-  await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', team, ...watched, restricted, samples]).catch(() => undefined);
+  await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', team, ...watched, restricted]).catch(() => undefined);
 });
 
 describe('CRDs', () => {
@@ -261,11 +260,6 @@ describe('the API server accepts', () => {
     await accepted(manifests, rendered);
     await checkPodSecurity(manifests);
     expect(find(manifests, 'Namespace', 'dbwarden-system').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
-  });
-
-  it('config/samples', async () => {
-    const manifests = parseManifests(await kustomize('config/samples')).map((m) => ({ ...m, metadata: { ...m.metadata, namespace: samples } }));
-    await accepted(manifests, manifests.map((m) => stringify(m)).join('---\n'));
   });
 
   it.each(Object.entries(combinations))('the chart with %s, and its pods meet the restricted Pod Security Standard', async (_name, options) => {
