@@ -38,6 +38,9 @@ const schema = z.object({
   DBWARDEN_CONSOLE_SHUTDOWN_TIMEOUT: duration(0, 300_000).default(10_000),
 });
 
+/** The environment variables the console reads (docs/console.md documents each: test/unit/docs-drift.test.ts). */
+export const environmentVariables = Object.keys(schema.shape);
+
 export interface ConsoleConfig {
   port: number;
   host?: string;

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseDuration } from './util/duration.js';
 
 /** Each flag, its environment variable and what it does: the source of --help. */
-const flags = {
+export const flags = {
   namespaces: { env: 'DBWARDEN_NAMESPACES', help: 'comma-separated namespaces to watch; empty = all namespaces', default: '' },
   workers: { env: 'DBWARDEN_WORKERS', help: 'concurrent reconciles per controller', default: '4' },
   'resync-period': { env: 'DBWARDEN_RESYNC_PERIOD', help: 're-check every object this often (drift in a database makes no watch event)', default: '30s' },

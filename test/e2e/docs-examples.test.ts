@@ -3,7 +3,8 @@
  * docs/install.md (on the local config/default instead of the GitHub URL), every `helm install` line there
  * (its --set values and the values files the docs show), and the GitOps examples' chart values
  * (docs/gitops/). In each, the console's NetworkPolicy must let it reach the model at the port of the URL it
- * is given, and an AI key Secret the examples name must be optional (the console runs until it exists).
+ * is given, and an AI key Secret the examples name must be optional (the console runs until it exists). And
+ * the resource names install.md gives for a release are the chart's.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -118,6 +119,19 @@ describe('the documented install examples', () => {
     }
     // The Secret they name: docs/gitops.md says to create it, and how.
     expect(read('docs/gitops.md')).toContain('create secret generic dbwarden-console-ai');
+  }, 120_000);
+
+  it("docs/install.md's resource names: each release → name example is what the chart makes", async () => {
+    const examples = [...installDoc.replace(/\s+/g, ' ').matchAll(/release `([a-z0-9-]+)` → `([a-z0-9-]+)`/g)].map((m) => ({ release: m[1]!, operator: m[2]! }));
+    expect(examples.map((e) => e.release)).toEqual(expect.arrayContaining(['dbwarden', 'team-a']));
+    for (const { release, operator } of examples) {
+      const manifests = parseManifests(await helmTemplate({ release }));
+      const named = (kind: string): string[] => manifests.filter((m) => m.kind === kind).map((m) => m.metadata.name);
+      expect(named('Deployment'), release).toEqual(expect.arrayContaining([operator, operator.replace(/-operator$/, '-console')]));
+      expect(named('ServiceAccount'), release).toContain(operator);
+      const args = JSON.stringify(manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === operator));
+      expect(args, `${release}: the Lease`).toContain(`--leader-election-id=${operator}`);
+    }
   }, 120_000);
 
   it('(control: a model on a port the NetworkPolicy does not list is caught)', async () => {
