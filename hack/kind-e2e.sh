@@ -9,7 +9,8 @@
 # The suite installs dbwarden with kustomize and with the Helm chart into dbwarden-system (restricted Pod
 # Security Standard), runs PostgreSQL and MariaDB as pods, and checks convergence, NetworkPolicy enforcement
 # (kind v0.24+ enforces NetworkPolicies with kindnet), rotation restarts, leader failover and the uninstall.
-# Needs docker, kind, kubectl, Go (Helm is built from its Go module by hack/helm.ts) and Node.js 20.19+.
+# Needs docker, kind, Go (kubectl and Helm are built from their Go modules by hack/env/kubectl.ts and
+# hack/helm.ts, and kubectl put first on PATH) and Node.js 20.19+.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,10 +30,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-for tool in docker kind kubectl go node; do
+for tool in docker kind go node; do
   command -v "$tool" >/dev/null || fail "$tool is needed (see the comment at the top of $0)"
 done
 bash hack/ensure-deps.sh
+# kubectl v1.36 (the release the suite is written against), whatever the host has.
+kubectl_bin=$(npx tsx hack/env/kubectl.ts)
+export PATH="$(dirname "$kubectl_bin"):$PATH"
 
 # The same names `npm run images` gives them (hack/images/images.ts), which the suite runs.
 operator=localhost/dbwarden-operator:dev

@@ -107,7 +107,28 @@ export function createApp(options: AppOptions): Express {
       else next();
     });
   }
+  // No web app build (a console started from the sources before `npm run build:web`): say so, not "Cannot GET /".
+  app.get('/', (_req, res) => {
+    res.status(404).type('html').send(webAppMissingPage(options.staticDir));
+  });
 
   app.use(errorHandler(options.log));
   return app;
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The page at / when the web app's build is missing: what to run, and that the API works without it. */
+export function webAppMissingPage(staticDir: string | undefined): string {
+  const where = staticDir ? `<code>${escapeHtml(staticDir)}</code> has no <code>index.html</code>` : 'no web app directory is configured';
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>dbwarden console: web app not built</title></head>
+<body>
+<h1>The dbwarden console is running, but its web app is not built</h1>
+<p>${where}.</p>
+<p>From the repository, run <code>npm run build:web</code> (it writes <code>console/web/dist</code>) and reload this page;
+<code>npm run console</code> builds it when it is missing. Or set <code>DBWARDEN_CONSOLE_STATIC_DIR</code> to a built copy.</p>
+<p>The API works without it: <a href="openapi.json">/openapi.json</a> describes it.</p>
+</body></html>
+`;
 }

@@ -41,6 +41,9 @@ const schema = z.object({
   DBWARDEN_CONSOLE_MCP_MAX_RESULT_BYTES: int(1024, 16 * 1024 * 1024).default(256 * 1024),
 });
 
+/** The environment variables the console reads (docs/console.md documents each: test/unit/docs-drift.test.ts). */
+export const environmentVariables = Object.keys(schema.shape);
+
 export interface ConsoleConfig {
   port: number;
   host?: string;

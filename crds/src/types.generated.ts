@@ -34,7 +34,7 @@ export interface DatabaseConnectionSpec {
   network?: NetworkSpec;
 }
 /**
- * A Secret in this namespace holding the provisioning account. PostgreSQL: a role with CREATEROLE (not a superuser). MySQL/MariaDB: an account with CREATE USER, GRANT OPTION and SELECT on the mysql schema, plus the privileges it grants on this database.
+ * A Secret in this namespace holding the provisioning account (not a superuser). PostgreSQL: a role with CREATEROLE that is a member of the role owning the tables. MySQL/MariaDB: an account with CREATE USER, PROCESS and CONNECTION ADMIN (MySQL: CONNECTION_ADMIN) on *.*, SELECT on mysql.*, and SELECT, INSERT, UPDATE, DELETE on this database WITH GRANT OPTION (docs/operator.md).
  */
 export interface AdminSecretRef {
   /**

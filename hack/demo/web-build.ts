@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { step } from '../env/log.js';
 import { repoRoot } from '../env/paths.js';
 import { run, sleep } from '../env/proc.js';
@@ -14,20 +15,20 @@ function newest(path: string): number {
   return Math.max(s.mtimeMs, ...readdirSync(path).map((name) => newest(join(path, name))));
 }
 
-/** True when console/web/dist is missing or older than the web app's sources. */
-export function webBuildStale(): boolean {
-  const built = join(webDist, 'index.html');
+/** True when the build in `outDir` (default console/web/dist) is missing or older than the web app's sources. */
+export function webBuildStale(outDir = webDist): boolean {
+  const built = join(outDir, 'index.html');
   if (!existsSync(built)) return true;
   const sources = ['index.html', 'vite.config.ts', 'src'].map((p) => join(webDir, p)).filter((p) => existsSync(p));
   return Math.max(...sources.map(newest)) > statSync(built).mtimeMs;
 }
 
 /**
- * Builds the web app (`npm run build:web`) when its build is missing or stale. Several processes may ask at
- * once (test workers): one builds, the others wait for it.
+ * Builds the web app (`npm run build:web`) into `outDir` (default console/web/dist) when that build is missing
+ * or stale. Several processes may ask at once (test workers): one builds, the others wait for it.
  */
-export async function ensureWebBuild(): Promise<void> {
-  const lock = join(tmpdir(), `dbwarden-web-build-${Buffer.from(repoRoot).toString('hex').slice(-24)}.lock`);
+export async function ensureWebBuild(outDir = webDist): Promise<void> {
+  const lock = join(tmpdir(), `dbwarden-web-build-${createHash('sha256').update(resolve(outDir)).digest('hex').slice(0, 24)}.lock`);
   for (let waited = 0; ; waited += 200) {
     try {
       mkdirSync(lock);
@@ -39,9 +40,10 @@ export async function ensureWebBuild(): Promise<void> {
     }
   }
   try {
-    if (!webBuildStale()) return;
-    await step('Building the console web app (console/web/dist)', () =>
-      run(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(webDir, 'vite.config.ts'), '--logLevel', 'warn'], { cwd: repoRoot }));
+    if (!webBuildStale(outDir)) return;
+    await step(`Building the console web app (${relative(repoRoot, resolve(outDir)) || outDir})`, () =>
+      run(process.execPath, [join(repoRoot, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', join(webDir, 'vite.config.ts'),
+        '--outDir', resolve(outDir), '--emptyOutDir', '--logLevel', 'warn'], { cwd: repoRoot }));
   } finally {
     rmSync(lock, { recursive: true, force: true });
   }

@@ -2,12 +2,15 @@ import { writeFileSync } from 'node:fs';
 import { dbPkiDir } from './dbpki.js';
 import { envFile, kubeconfigFile } from './paths.js';
 import type { EnvState } from './state.js';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathWithKubectl } from './kubectl.js';
 
 /** The variables tests, scripts and people use to reach the local environment. */
 export function envVars(state: EnvState): Record<string, string> {
   const ca = join(dbPkiDir, 'ca.crt');
   const vars: Record<string, string> = { KUBECONFIG: kubeconfigFile };
+  // The kubectl built from the control plane's release, ahead of any other on the machine.
+  if (state.kubectl) vars.PATH = pathWithKubectl(state.kubectl);
   // For tests that must store objects the way an older CRD let them in (straight into etcd, past validation).
   if (state.controlPlane) vars.DBWARDEN_ETCD_URL = `http://127.0.0.1:${state.controlPlane.etcdPort}`;
   if (state.postgres) {
@@ -47,6 +50,8 @@ const quote = (value: string): string => `'${value.replace(/'/g, `'\\''`)}'`;
 
 /** Writes .dev/env (shell-sourceable, mode 0600 because it holds the local admin passwords). */
 export function writeEnvFile(state: EnvState): void {
-  const lines = Object.entries(envVars(state)).map(([k, v]) => `export ${k}=${quote(v)}`);
+  const lines = Object.entries(envVars(state)).map(([k, v]) => (k === 'PATH'
+    ? `export PATH=${quote(dirname(state.kubectl!))}:"$PATH"`
+    : `export ${k}=${quote(v)}`));
   writeFileSync(envFile, `# written by npm run env:up; source it: . .dev/env\n${lines.join('\n')}\n`, { mode: 0o600 });
 }

@@ -4,6 +4,7 @@ import { controlPlaneHealthy, startControlPlane, stopControlPlane } from './cont
 import { dbPkiDir } from './dbpki.js';
 import { writeEnvFile } from './envfile.js';
 import { EnvError } from './errors.js';
+import { ensureKubectl } from './kubectl.js';
 import { info, step } from './log.js';
 import { nodeHealthy, startNodeEnvironment, stopNode } from './node/node.js';
 import { nodeLeftovers } from './node/teardown.js';
@@ -21,6 +22,8 @@ export interface UpOptions {
 export async function up(options: UpOptions = {}): Promise<EnvState> {
   mkdirSync(devDir, { recursive: true, mode: 0o700 });
   const state = loadState();
+  // The scripts, the tests and people (`source .dev/env`) use this kubectl, the release the control plane runs.
+  state.kubectl = await ensureKubectl();
   // Each piece is saved as soon as it runs, so a failure later leaves it stoppable by env:down.
   state.postgres = await startPostgres(state.postgres);
   saveState(state);

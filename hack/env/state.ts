@@ -61,6 +61,8 @@ export interface EnvState {
   postgres?: DatabaseState;
   mariadb?: DatabaseState;
   node?: NodeState;
+  /** The kubectl built by hack/env/kubectl.ts, first on PATH in .dev/env and for the tests. */
+  kubectl?: string;
 }
 
 export function loadState(): EnvState {

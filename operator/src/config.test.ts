@@ -6,7 +6,7 @@ describe('operator configuration', () => {
     expect(loadConfig([], {})).toEqual({
       namespaces: [], workers: 4, resyncMs: 30_000, leaderElect: false, leaderElectionNamespace: 'default',
       leaderElectionId: 'dbwarden-operator', leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, operatorNamespace: 'dbwarden-system', consoleNamespace: 'dbwarden-system',
-      consoleServiceAccount: 'dbwarden-console', metricsPort: 8080, logLevel: 'info',
+      consoleServiceAccount: 'dbwarden-console', metricsPort: 8081, logLevel: 'info',
     });
   });
   it('reads environment variables, and flags win over them', () => {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseDuration } from './util/duration.js';
 
 /** Each flag, its environment variable and what it does: the source of --help. */
-const flags = {
+export const flags = {
   namespaces: { env: 'DBWARDEN_NAMESPACES', help: 'comma-separated namespaces to watch; empty = all namespaces', default: '' },
   workers: { env: 'DBWARDEN_WORKERS', help: 'concurrent reconciles per controller', default: '4' },
   'resync-period': { env: 'DBWARDEN_RESYNC_PERIOD', help: 're-check every object this often (drift in a database makes no watch event)', default: '30s' },
@@ -15,7 +15,7 @@ const flags = {
   'leader-election-retry-period': { env: 'DBWARDEN_LEADER_ELECTION_RETRY_PERIOD', help: 'time between attempts to acquire or renew the Lease', default: '2s' },
   'console-namespace': { env: 'DBWARDEN_CONSOLE_NAMESPACE', help: "namespace of the console's pods and ServiceAccount, admitted to databases by NetworkPolicies (default: the operator's)", default: '' },
   'console-service-account': { env: 'DBWARDEN_CONSOLE_SERVICE_ACCOUNT', help: "the console's ServiceAccount (in the console namespace), granted get on console-enabled policies' credentials Secrets by a Role in each namespace; empty = no console, no Roles", default: 'dbwarden-console' },
-  'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8080' },
+  'metrics-port': { env: 'DBWARDEN_METRICS_PORT', help: 'port for /metrics, /healthz and /readyz (0 = any free port)', default: '8081' },
   'log-level': { env: 'DBWARDEN_LOG_LEVEL', help: 'trace, debug, info, warn or error', default: 'info' },
 } as const;
 

@@ -6,6 +6,7 @@
  */
 import { health, up } from '../../hack/env/environment.js';
 import { envVars } from '../../hack/env/envfile.js';
+import { ensureKubectl, pathWithKubectl } from '../../hack/env/kubectl.js';
 import { info } from '../../hack/env/log.js';
 import { loadState } from '../../hack/env/state.js';
 import { buildImages } from '../../hack/images/images.js';
@@ -15,6 +16,7 @@ export default async function setup(): Promise<void> {
   const target = process.env.DBWARDEN_CLUSTER ?? 'local';
   if (target === 'existing') {
     if (!process.env.KUBECONFIG) throw new Error('DBWARDEN_CLUSTER=existing needs KUBECONFIG naming the cluster to test');
+    process.env.PATH = pathWithKubectl(await ensureKubectl());
     info(`in-cluster suite: the cluster of ${process.env.KUBECONFIG}`);
     return;
   }

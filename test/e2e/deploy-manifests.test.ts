@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { crdCopyDirs, crdNames, expectedCrdCopies } from '../../hack/helm-crds.js';
 import { ensureHelm } from '../../hack/helm.js';
+import { loadConfig as loadOperatorConfig } from '../../operator/src/config.js';
 import { applyCrds } from '../support/crds.js';
 import {
   applyServiceMonitorCrd, chartDir, dryRunApply, ensureNamespaces, helmLint, helmTemplate, kubectl, kustomize, parseManifests,
@@ -35,7 +36,6 @@ const key = (m: Manifest): string => `${m.kind}/${m.metadata.namespace ?? ''}/${
 const team = uniqueName('deploy-team');
 const watched = [uniqueName('deploy-a'), uniqueName('deploy-b')];
 const restricted = uniqueName('deploy-psa');
-const samples = uniqueName('deploy-samples');
 
 /** The value combinations the chart is tested with; each must lint, render and be accepted by the API server. */
 const combinations: Record<string, TemplateOptions> = {
@@ -100,14 +100,14 @@ beforeAll(async () => {
   await ensureHelm(); // built from its Go module on first use: minutes on a fresh machine
   await applyCrds();
   await applyServiceMonitorCrd();
-  await ensureNamespaces(['dbwarden-system', team, ...watched, samples]);
+  await ensureNamespaces(['dbwarden-system', team, ...watched]);
   await ensureNamespaces([restricted], { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' });
   // Pods in the Pod Security check run as the namespace's default ServiceAccount, made by the controller.
   await eventually('the default ServiceAccount', async () => (await kubectl(['get', 'serviceaccount', 'default', '-n', restricted, '-o', 'name'])).trim());
 }, setupTimeout);
 
 afterAll(async () => {
-  await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', team, ...watched, restricted, samples]).catch(() => undefined);
+  await kubectl(['delete', 'namespace', '--wait=false', '--ignore-not-found', team, ...watched, restricted]).catch(() => undefined);
 });
 
 describe('CRDs', () => {
@@ -193,6 +193,43 @@ describe('kustomize and Helm agree', () => {
   });
 });
 
+/** The operator's metrics and health port as the operator itself resolves it from the container's args. */
+function operatorPort(deployment: Manifest): number {
+  const container = (podSpecOf(deployment).containers as { name: string; args?: string[] }[]).find((c) => c.name === 'operator')!;
+  const config = loadOperatorConfig(container.args ?? [], {});
+  if (config === 'help') throw new Error('--help in the operator args');
+  return config.metricsPort;
+}
+
+describe("the operator's metrics and health port", () => {
+  it('is the one the container, probes, metrics Service and ServiceMonitor use, in kustomize and in the chart', async () => {
+    const renders: [string, Manifest[], string][] = [
+      ['config/default', parseManifests(await kustomize('config/default')), 'dbwarden-operator'],
+      ['the chart', parseManifests(await helmTemplate()), 'dbwarden-operator'],
+      ['the chart with ServiceMonitors', parseManifests(await helmTemplate(combinations['namespace-scoped, ingress, AI Secret, ServiceMonitors, pinned digests'])), 'dbwarden-team-operator'],
+    ];
+    for (const [what, manifests, name] of renders) {
+      const deployment = find(manifests, 'Deployment', name);
+      const port = operatorPort(deployment);
+      expect(port, `${what}: the operator's port must not be the console's`).not.toBe(8080);
+      type Probe = { httpGet: { port: number | string } };
+      const container = (podSpecOf(deployment).containers as { name: string; ports: { name: string; containerPort: number }[]; startupProbe?: Probe; livenessProbe: Probe; readinessProbe: Probe }[])
+        .find((c) => c.name === 'operator')!;
+      expect(container.ports, what).toEqual([{ name: 'metrics', containerPort: port, protocol: 'TCP' }]);
+      for (const probe of [container.startupProbe, container.livenessProbe, container.readinessProbe]) {
+        expect([port, 'metrics'], what).toContain(probe?.httpGet.port);
+      }
+      const service = find(manifests, 'Service', `${name}-metrics`) as Manifest & { spec: { ports: { name: string; targetPort: number | string }[]; selector: Record<string, string> } };
+      expect(service.spec.ports.map((p) => p.targetPort), what).toEqual(['metrics']);
+      for (const monitor of manifests.filter((m) => m.kind === 'ServiceMonitor' && m.metadata.name === name)) {
+        const spec = monitor.spec as { selector: { matchLabels: Record<string, string> }; endpoints: { port: string }[] };
+        expect(spec.endpoints.map((e) => e.port), what).toEqual(service.spec.ports.map((p) => p.name));
+        expect(service.metadata.labels, what).toMatchObject(spec.selector.matchLabels);
+      }
+    }
+  });
+});
+
 describe('helm lint', () => {
   it.each(Object.entries(combinations))('passes with %s', async (_name, options) => {
     const out = await helmLint(options.values);
@@ -240,11 +277,6 @@ describe('the API server accepts', () => {
     await accepted(manifests, rendered);
     await checkPodSecurity(manifests);
     expect(find(manifests, 'Namespace', 'dbwarden-system').metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
-  });
-
-  it('config/samples', async () => {
-    const manifests = parseManifests(await kustomize('config/samples')).map((m) => ({ ...m, metadata: { ...m.metadata, namespace: samples } }));
-    await accepted(manifests, manifests.map((m) => stringify(m)).join('---\n'));
   });
 
   it.each(Object.entries(combinations))('the chart with %s, and its pods meet the restricted Pod Security Standard', async (_name, options) => {

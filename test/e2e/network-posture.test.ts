@@ -79,6 +79,8 @@ describe('NetworkPolicies', () => {
     expect(egress.spec?.egress?.[0]?.to).toEqual([{ podSelector: { matchLabels: { app: 'shop-db' } } }]);
     expect(egress.spec?.egress?.[0]?.ports).toEqual([{ protocol: 'TCP', port: db.port }]);
     expect(egress.spec?.egress?.[1]?.ports?.map((p) => `${p.protocol}/${p.port}`)).toEqual(['UDP/53', 'TCP/53']);
+    // DNS to any destination: a kube-dns pod selector would cut off NodeLocal DNSCache and other resolvers.
+    expect(egress.spec?.egress?.[1]?.to).toBeUndefined();
 
     const ingress = await eventually('the ingress NetworkPolicy with both clients', async () => {
       const np = await readNp('dbwarden-incluster-ingress');

@@ -5,15 +5,22 @@
  */
 import { bundle } from '../../hack/build/bundle.js';
 import { down, health, up } from '../../hack/env/environment.js';
-import { envVars } from '../../hack/env/envfile.js';
+import { envVars, writeEnvFile } from '../../hack/env/envfile.js';
+import { ensureKubectl } from '../../hack/env/kubectl.js';
 import { info } from '../../hack/env/log.js';
-import { loadState } from '../../hack/env/state.js';
+import { loadState, saveState } from '../../hack/env/state.js';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const before = await health(loadState());
   const reused = Object.values(before).every(Boolean);
   if (reused) info('tests: using the local environment that is already running');
   const state = reused ? loadState() : await up();
+  if (!state.kubectl) {
+    // An environment started before env:up built kubectl: record it, so the tests and .dev/env use it too.
+    state.kubectl = await ensureKubectl();
+    saveState(state);
+    writeEnvFile(state);
+  }
   // Tests run the operator as it ships: the esbuild bundle of the current sources (and it starts in well
   // under a second, which the crash-safety suite's hundreds of restarts need).
   await bundle(['operator'], true);

@@ -1,9 +1,10 @@
 import type { Condition } from '@dbwarden/crds';
+import type { ConditionReason } from './reasons.js';
 
 export interface ConditionInput {
   type: string;
   status: Condition['status'];
-  reason: string;
+  reason: ConditionReason;
   message: string;
 }
 

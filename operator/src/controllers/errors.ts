@@ -1,3 +1,5 @@
+import type { FailureReason } from './reasons.js';
+
 /**
  * A reconcile failure that belongs in a condition: a CamelCase reason and a message a person can act on.
  * retryable=false means only a change to the spec (or referenced objects) can fix it: the work queue stops
@@ -5,7 +7,7 @@
  */
 export class ReconcileError extends Error {
   constructor(
-    readonly reason: string,
+    readonly reason: FailureReason,
     message: string,
     readonly retryable = true,
   ) {

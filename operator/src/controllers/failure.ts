@@ -1,8 +1,9 @@
 import { EngineError } from '../engines/engine.js';
 import { AuditedFailure, ReconcileError } from './errors.js';
+import type { FailureReason } from './reasons.js';
 
 export interface Failure {
-  reason: string;
+  reason: FailureReason;
   message: string;
   retryable: boolean;
 }

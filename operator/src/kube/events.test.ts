@@ -30,18 +30,18 @@ async function eventsNamed(prefix: string): Promise<{ reason?: string; message?:
 describe('EventRecorder', () => {
   it('records an event once per object, reason and message within the repeat interval', async () => {
     const recorder = new EventRecorder(core, log);
-    for (let i = 0; i < 5; i++) recorder.warning(target('once'), 'Broken', 'the same message');
-    recorder.normal(target('once'), 'Fixed', 'another reason');
+    for (let i = 0; i < 5; i++) recorder.warning(target('once'), 'Unreachable', 'the same message');
+    recorder.normal(target('once'), 'CredentialsRotated', 'another reason');
     await eventually('the events to be sent', () => recorder.pending === 0);
     const events = await eventsNamed('once');
-    expect(events.map((e) => `${e.type}/${e.reason}`).sort()).toEqual(['Normal/Fixed', 'Warning/Broken']);
+    expect(events.map((e) => `${e.type}/${e.reason}`).sort()).toEqual(['Normal/CredentialsRotated', 'Warning/Unreachable']);
   });
 
   it('sends a burst through a bounded queue and drops what overflows it, changing nothing else', async () => {
     const recorder = new EventRecorder(core, log, { concurrency: 2, queueLimit: 20 });
     let most = 0;
     for (let i = 0; i < 100; i++) {
-      recorder.warning(target(`burst-${i}`), 'Broken', `policy ${i} is broken`);
+      recorder.warning(target(`burst-${i}`), 'Unreachable', `policy ${i} is broken`);
       most = Math.max(most, recorder.pending);
     }
     // Two in flight and twenty waiting at most: never an Event (and a connection) per failing object at once.
@@ -49,7 +49,7 @@ describe('EventRecorder', () => {
     await eventually('the queue to drain', () => recorder.pending === 0);
     expect(await eventsNamed('burst-')).toHaveLength(22);
     // Once drained it records again.
-    recorder.warning(target('burst-late'), 'Broken', 'later');
+    recorder.warning(target('burst-late'), 'Unreachable', 'later');
     await eventually('the late event', async () => (await eventsNamed('burst-late')).length === 1);
   });
 });

@@ -1,5 +1,6 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
+import type { EventReason } from '../controllers/reasons.js';
 
 export interface EventTarget {
   apiVersion: string;
@@ -52,11 +53,11 @@ export class EventRecorder {
     return this.queue.length + this.inFlight;
   }
 
-  normal(target: EventTarget, reason: string, message: string): void {
+  normal(target: EventTarget, reason: EventReason, message: string): void {
     this.record(target, 'Normal', reason, message);
   }
 
-  warning(target: EventTarget, reason: string, message: string): void {
+  warning(target: EventTarget, reason: EventReason, message: string): void {
     this.record(target, 'Warning', reason, message);
   }
 

@@ -17,14 +17,19 @@ function secretValue(secret: V1Secret, key: string): string | undefined {
   return secret.stringData?.[key];
 }
 
-async function requireKey(read: SecretReader, namespace: string, name: string, key: string, what: string, reasonPrefix: string): Promise<string> {
+const secretReasons = {
+  admin: { missing: 'AdminSecretNotFound', invalid: 'AdminSecretInvalid' },
+  CA: { missing: 'CASecretNotFound', invalid: 'CASecretInvalid' },
+} as const;
+
+async function requireKey(read: SecretReader, namespace: string, name: string, key: string, what: keyof typeof secretReasons): Promise<string> {
   const secret = await read(namespace, name);
   if (!secret) {
-    throw new ReconcileError(`${reasonPrefix}SecretNotFound`, `${what} Secret ${namespace}/${name} does not exist`);
+    throw new ReconcileError(secretReasons[what].missing, `${what} Secret ${namespace}/${name} does not exist`);
   }
   const value = secretValue(secret, key);
   if (!value) {
-    throw new ReconcileError(`${reasonPrefix}SecretInvalid`, `${what} Secret ${namespace}/${name} has no key "${key}"`);
+    throw new ReconcileError(secretReasons[what].invalid, `${what} Secret ${namespace}/${name} has no key "${key}"`);
   }
   return value;
 }
@@ -34,13 +39,13 @@ export async function resolveConnection(connection: DatabaseConnection, read: Se
   const namespace = connection.metadata?.namespace ?? 'default';
   const { spec } = connection;
   const ref = spec.adminSecretRef;
-  const username = await requireKey(read, namespace, ref.name, ref.usernameKey ?? 'username', 'admin', 'Admin');
-  const password = await requireKey(read, namespace, ref.name, ref.passwordKey ?? 'password', 'admin', 'Admin');
+  const username = await requireKey(read, namespace, ref.name, ref.usernameKey ?? 'username', 'admin');
+  const password = await requireKey(read, namespace, ref.name, ref.passwordKey ?? 'password', 'admin');
   const mode: TlsMode = spec.tls?.mode ?? 'verify-full';
   let ca: string | undefined;
   if (spec.tls?.caSecretRef) {
     const caRef = spec.tls.caSecretRef;
-    ca = await requireKey(read, namespace, caRef.name, caRef.key ?? 'ca.crt', 'CA', 'CA');
+    ca = await requireKey(read, namespace, caRef.name, caRef.key ?? 'ca.crt', 'CA');
     if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
       throw new ReconcileError('CASecretInvalid', `CA Secret ${namespace}/${caRef.name} key "${caRef.key ?? 'ca.crt'}" is not a PEM certificate bundle`);
     }

@@ -34,11 +34,14 @@ function databasePeers(connection: DatabaseConnection): V1NetworkPolicyPeer[] {
   ];
 }
 
+/** DNS over UDP and TCP. */
+export const dnsPorts: V1NetworkPolicyPort[] = [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }];
+
 export const egressPolicyName = (policy: AccessPolicy): string => `dbwarden-${policy.metadata?.name}`.slice(0, 253);
 export const ingressPolicyName = (connection: DatabaseConnection): string => `dbwarden-${connection.metadata?.name}-ingress`.slice(0, 253);
 
 /**
- * The pods a policy lists as clients may reach the database (its port, and DNS to find it). Like every
+ * The pods a policy lists as clients may reach the database (its port, and DNS on port 53 anywhere). Like every
  * egress NetworkPolicy it also shuts those pods' other egress unless another NetworkPolicy allows it.
  * Undefined when the policy has no clients or the connection does not say where the database is.
  */
@@ -60,10 +63,9 @@ export function egressPolicy(policy: AccessPolicy, connection: DatabaseConnectio
       policyTypes: ['Egress'],
       egress: [
         { to: peers, ports: databasePorts(connection) },
-        {
-          to: [{ namespaceSelector: {}, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
-          ports: [{ protocol: 'UDP', port: 53 }, { protocol: 'TCP', port: 53 }],
-        },
+        // DNS to wherever the resolver is: CoreDNS pods (labels vary by distribution), NodeLocal DNSCache on
+        // the node's link-local address, or a resolver outside the cluster. Port 53 only, to any destination.
+        { ports: dnsPorts },
       ],
     },
   };
