@@ -5,7 +5,7 @@
  * another: no work queue, no cache, no concurrency.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import { accessPolicies, policyFinalizer, type AccessPolicy } from '@dbwarden/crds';
+import { accessPolicies, policyFinalizer, type AccessPolicy } from '@dbwarden/api';
 import { annotations, credentialData, pendingPasswordKey, pendingUsernameKey, secretManifest } from '../operator/src/controllers/policy/credentials.js';
 import { grantsFor, principalFor, secretNameFor } from '../operator/src/controllers/policy/desired.js';
 import { rfc3339 } from '../operator/src/controllers/policy/provision.js';

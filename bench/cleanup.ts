@@ -13,7 +13,7 @@ import {
   type KubeConfig,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import { accessPolicies, databaseConnections, group, version } from '@dbwarden/crds';
+import { accessPolicies, databaseConnections, group, version } from '@dbwarden/api';
 import { mariadbAdmin, postgresAdmin } from '../test/support/databases.js';
 import { dropBenchDatabases } from './databases.js';
 import { benchLabel, benchPidAnnotation, benchPrefix, info, isAlive, mapLimit, messageOf, retrying, sleep } from './support.js';

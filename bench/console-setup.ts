@@ -20,7 +20,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { accessPolicies, group, version, type AccessPolicy } from '@dbwarden/crds';
+import { accessPolicies, group, version, type AccessPolicy } from '@dbwarden/api';
 import { loadConfig, type ConsoleConfig } from '../console/server/config.js';
 import { createLogger } from '../console/server/logger.js';
 import { startConsole, type RunningConsole } from '../console/server/server.js';

@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { accessPolicies, group, version, type AccessPolicy } from '@dbwarden/crds';
-import { parseDuration } from '../operator/src/util/duration.js';
+import { accessPolicies, group, version, type AccessPolicy } from '@dbwarden/api';
+import { parseDuration } from '@dbwarden/api/duration';
 import type { EnvState } from '../hack/env/state.js';
 import { applyCrds } from '../test/support/crds.js';
 import { kubeConfig } from '../test/support/kube.js';
@@ -120,7 +120,7 @@ const perPolicy = (x: number): string => (x / n).toFixed(2);
 function revision(): string {
   try {
     const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'operator', 'crds'], { encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'operator', 'api', 'crds'], { encoding: 'utf8' }).trim();
     return `${head}${dirty ? ' + uncommitted changes in operator/ or crds/' : ''}`;
   } catch {
     return 'unknown';

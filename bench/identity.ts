@@ -10,7 +10,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { reuseConnections } from '@dbwarden/crds/client';
+import { reuseConnections } from '@dbwarden/api/client';
 import { CoreV1Api, FlowcontrolApiserverV1Api, KubeConfig, RbacAuthorizationV1Api, type V1FlowSchema } from '@kubernetes/client-node';
 import { eventually } from '../test/support/kube.js';
 import { operatorKubeconfig } from '../test/support/operator-identity.js';

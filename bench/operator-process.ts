@@ -44,7 +44,7 @@ function newestMtime(dir: string): number {
  * or older than the operator's or the CRDs' sources; an up-to-date bundle other runs use is left alone.
  */
 export async function ensureBundle(): Promise<string> {
-  const sources = Math.max(newestMtime(join(repoRoot, 'operator', 'src')), newestMtime(join(repoRoot, 'crds', 'src')));
+  const sources = Math.max(newestMtime(join(repoRoot, 'operator', 'src')), newestMtime(join(repoRoot, 'api', 'src')));
   if (!existsSync(bundleFile) || statSync(bundleFile).mtimeMs < sources) {
     info('  building the operator bundle (hack/build/bundle.ts operator, as npm run build does)');
     await buildBundle(['operator'], true);

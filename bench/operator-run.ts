@@ -1,6 +1,6 @@
 /** The operator's side: its namespace and DatabaseConnections, the operator process, and the convergence run. */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { DatabaseConnection } from '@dbwarden/crds';
+import type { DatabaseConnection } from '@dbwarden/api';
 import type { EnvState } from '../hack/env/state.js';
 import { Resources } from '../test/support/resources.js';
 import { cpuSnapshot, cpuUsage, type CpuUsage } from './cpu.js';

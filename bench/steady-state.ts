@@ -11,7 +11,7 @@
  *   number of policies.
  */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { accessPolicies, databaseConnections, group, version } from '@dbwarden/crds';
+import { accessPolicies, databaseConnections, group, version } from '@dbwarden/api';
 import type { EnvState } from '../hack/env/state.js';
 import { mariadbAdmin, postgresAdmin } from '../test/support/databases.js';
 import { required } from '../test/support/env.js';

@@ -1,6 +1,6 @@
 /** The policies the benchmark applies, and a watch that tells when they are all Ready. */
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { accessPolicies, apiVersion, group, version, type AccessPolicy, type AccessPolicySpec } from '@dbwarden/crds';
+import { accessPolicies, apiVersion, group, version, type AccessPolicy, type AccessPolicySpec } from '@dbwarden/api';
 import { Informer } from '../operator/src/runtime/informer.js';
 import { benchMetadata, mapLimit } from './support.js';
 

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '@dbwarden/api/duration';
 
 const duration = (min: number, max: number) => z.string().transform((s, ctx) => {
   try {

@@ -1,4 +1,4 @@
-import { censored, redactSensitive, topLevelRedactPaths } from '@dbwarden/crds/log-redaction';
+import { censored, redactSensitive, topLevelRedactPaths } from '@dbwarden/api/log-redaction';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import { secrets, type SecretRegistry } from './redact.js';
 
@@ -6,7 +6,7 @@ export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 /**
  * The console's JSON logger: ISO times, level names, sensitive fields redacted wherever they appear
- * (@dbwarden/crds/log-redaction), and every line scrubbed of the secret values the console holds (see
+ * (@dbwarden/api/log-redaction), and every line scrubbed of the secret values the console holds (see
  * redact.ts), whatever field they hide in.
  */
 export function createLogger(level: LogLevel = 'info', destination?: DestinationStream, registry: SecretRegistry = secrets): Logger {

@@ -5,7 +5,7 @@
  * database refuses makes the service read the Secret again, once.
  */
 import { randomBytes } from 'node:crypto';
-import type { AccessPolicy, DatabaseConnection } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection } from '@dbwarden/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../test/support/kube.js';
 import { createShop, type EngineName, type ShopDatabase } from '../../test/support/shop-db.js';

@@ -13,7 +13,7 @@ import type { ConsoleConfig } from './config.js';
 import { defaultVerdictCacheChars, GuardVerdicts } from './guard/verdicts.js';
 import { KubeCatalog } from './kube/catalog.js';
 import { CredentialCache } from './kube/credentials.js';
-import { reuseConnections } from '@dbwarden/crds/client';
+import { reuseConnections } from '@dbwarden/api/client';
 import { ConsoleMetrics } from './metrics.js';
 import { QueryService } from './queries.js';
 import { QueryRunner } from './runner/index.js';

@@ -1,6 +1,6 @@
 /**
- * Derives crds/src/types.generated.ts from the CRD YAML in crds/ (the source of truth).
- * `npm run codegen` writes it; crds/src/types.test.ts fails when the file and the CRDs drift apart.
+ * Derives api/src/types.generated.ts from the CRD YAML in crds/ (the source of truth).
+ * `npm run codegen` writes it; api/src/types.test.ts fails when the file and the CRDs drift apart.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { parse } from 'yaml';
 
 const root = join(import.meta.dirname, '..', '..');
 export const crdFiles = ['databaseconnections.dbwarden.io.yaml', 'accesspolicies.dbwarden.io.yaml'];
-export const typesFile = join(root, 'crds', 'src', 'types.generated.ts');
+export const typesFile = join(root, 'api', 'src', 'types.generated.ts');
 
 interface Crd {
   spec: { versions: { name: string; schema: { openAPIV3Schema: JSONSchema } }[] };

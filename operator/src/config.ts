@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { parseDuration } from './util/duration.js';
+import { parseDuration } from '@dbwarden/api/duration';
 
 /** Each flag, its environment variable and what it does: the source of --help. */
 export const flags = {

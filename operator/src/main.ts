@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { reuseConnections } from '@dbwarden/crds/client';
+import { reuseConnections } from '@dbwarden/api/client';
 import { ConfigError, loadConfig, usage } from './config.js';
 import { startManager } from './manager.js';
 import { createLogger } from './runtime/logger.js';

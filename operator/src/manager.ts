@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { KubeConfig, KubernetesObject, V1NetworkPolicy, V1Role, V1RoleBinding, V1Secret } from '@kubernetes/client-node';
-import { accessPolicies, apiVersion, databaseConnections, managedByLabel, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
+import { accessPolicies, apiVersion, databaseConnections, managedByLabel, type AccessPolicy, type DatabaseConnection } from '@dbwarden/api';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { Cache, identityOnly } from './cache.js';

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { AppsV1Api, CoordinationV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessPolicy, AccessPolicySpec } from '@dbwarden/crds';
+import type { AccessPolicy, AccessPolicySpec } from '@dbwarden/api';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, kubeConfig, uniqueName } from '../support/kube.js';

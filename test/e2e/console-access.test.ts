@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1Role } from '@kubernetes/client-node';
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Informer } from '../../operator/src/runtime/informer.js';
 import { applyCrds } from '../support/crds.js';

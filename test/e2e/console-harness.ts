@@ -17,7 +17,7 @@ import {
   RbacAuthorizationV1Api,
   type KubernetesObject,
 } from '@kubernetes/client-node';
-import type { AccessPolicy, AccessPolicySpec } from '@dbwarden/crds';
+import type { AccessPolicy, AccessPolicySpec } from '@dbwarden/api';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig, type ConsoleConfig } from '../../console/server/config.js';
 import { createLogger } from '../../console/server/logger.js';

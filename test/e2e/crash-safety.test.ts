@@ -4,7 +4,7 @@
  * that logs in (the active one, or the pending one the next pass promotes), and nothing is ever lost.
  */
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessPolicySpec } from '@dbwarden/crds';
+import type { AccessPolicySpec } from '@dbwarden/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../support/crds.js';
 import { eventually, kubeConfig, uniqueName } from '../support/kube.js';

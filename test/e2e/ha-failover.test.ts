@@ -5,7 +5,7 @@
  * and finishes the batch: every policy becomes Ready and its Secret logs in. Prints the takeover time.
  */
 import { CoordinationV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../support/crds.js';
 import { eventually, kubeConfig, uniqueName } from '../support/kube.js';

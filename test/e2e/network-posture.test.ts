@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { AppsV1Api, CoreV1Api, NetworkingV1Api, type KubeConfig, type V1NetworkPolicy } from '@kubernetes/client-node';
-import type { AccessPolicy, DatabaseConnection, DatabaseConnectionSpec } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection, DatabaseConnectionSpec } from '@dbwarden/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { applyCrds } from '../support/crds.js';

@@ -5,7 +5,7 @@
  * bytes; the admin Secret does (it reads that one), and a change to it still takes effect at once.
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../support/crds.js';
 import { eventually, kubeConfig, uniqueName } from '../support/kube.js';

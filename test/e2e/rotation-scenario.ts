@@ -3,7 +3,7 @@
  * during 10 rotations, old passwords stopping when they should, and a rotation on schedule.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../support/crds.js';
 import { eventually, kubeConfig, uniqueName } from '../support/kube.js';

@@ -5,7 +5,7 @@
  * say why, and revoke what an earlier version granted.
  */
 import { CoreV1Api, type CoreV1Event, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessPolicy, AccessPolicySpec, DatabaseConnection } from '@dbwarden/crds';
+import type { AccessPolicy, AccessPolicySpec, DatabaseConnection } from '@dbwarden/api';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyCrds } from '../support/crds.js';

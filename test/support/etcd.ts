@@ -4,7 +4,7 @@
  * as it reads any other (defaults applied, a watch event sent), which is the point.
  */
 import { randomUUID } from 'node:crypto';
-import type { AccessPolicySpec, DatabaseConnectionSpec } from '@dbwarden/crds';
+import type { AccessPolicySpec, DatabaseConnectionSpec } from '@dbwarden/api';
 import { required } from './env.js';
 import type { Resources } from './resources.js';
 

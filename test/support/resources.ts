@@ -1,5 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import type { AccessPolicy, AccessPolicySpec, Condition, DatabaseConnection, DatabaseConnectionSpec } from '@dbwarden/crds';
+import type { AccessPolicy, AccessPolicySpec, Condition, DatabaseConnection, DatabaseConnectionSpec } from '@dbwarden/api';
 import { eventually } from './kube.js';
 
 const group = 'dbwarden.io';

@@ -1,5 +1,5 @@
 import type { AuthorizationV1Api } from '@kubernetes/client-node';
-import { group, accessPolicies } from '@dbwarden/crds';
+import { group, accessPolicies } from '@dbwarden/api';
 import { KubernetesUnavailable } from '../errors.js';
 import type { Identity } from './identity.js';
 import { kubeFailure } from './failure.js';

@@ -1,5 +1,5 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { accessPolicies, databaseConnections, group, version, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
+import { accessPolicies, databaseConnections, group, version, type AccessPolicy, type DatabaseConnection } from '@dbwarden/api';
 import { kubeFailure } from '../auth/failure.js';
 import { TtlCache } from '../auth/ttl-cache.js';
 import { KubernetesUnavailable, PolicyNotReady } from '../errors.js';

@@ -1,4 +1,4 @@
-import type { AccessPolicy, DatabaseConnection } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection } from '@dbwarden/api';
 import type { AccessReviewer } from '../auth/access.js';
 import type { Identity } from '../auth/identity.js';
 import type { KubeCatalog } from '../kube/catalog.js';

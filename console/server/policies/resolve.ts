@@ -1,6 +1,6 @@
-import type { AccessPolicy, DatabaseConnection } from '@dbwarden/crds';
-import { defaultPorts } from '@dbwarden/crds';
-import { parseDuration } from '../duration.js';
+import type { AccessPolicy, DatabaseConnection } from '@dbwarden/api';
+import { defaultPorts } from '@dbwarden/api';
+import { parseDuration } from '@dbwarden/api/duration';
 import { ConsoleDisabled, NotFound, PolicyNotReady } from '../errors.js';
 import type { Dialect, GuardPolicy } from '../guard/index.js';
 import type { KubeCatalog } from '../kube/catalog.js';

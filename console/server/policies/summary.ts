@@ -1,5 +1,5 @@
-import type { AccessPolicy, Condition, DatabaseConnection } from '@dbwarden/crds';
-import { defaultPorts } from '@dbwarden/crds';
+import type { AccessPolicy, Condition, DatabaseConnection } from '@dbwarden/api';
+import { defaultPorts } from '@dbwarden/api';
 import { defaultRowLimit, defaultStatementTimeout } from './resolve.js';
 
 export interface ReadySummary {

@@ -2,7 +2,7 @@ import mysql from 'mysql2';
 import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
 import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
-import { mysqlTransport } from './tls.js';
+import { mysqlTransport } from '@dbwarden/api/tls';
 import type { Column, ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
 
 export interface PoolSettings {

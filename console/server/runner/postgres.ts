@@ -3,7 +3,7 @@ import type { Connection as PgConnection, FieldDef, QueryArrayResult } from 'pg'
 import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { postgresDefaultSchema } from '../guard/index.js';
 import { secrets } from '../redact.js';
-import { postgresSsl } from './tls.js';
+import { postgresSsl } from '@dbwarden/api/tls';
 import type { Column, ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
 
 /** Types whose JavaScript form is exact (and JSON-native); every other type stays the server's text. */

@@ -1,13 +1,8 @@
-export type Engine = 'postgres' | 'mysql';
-export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
+import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
 
-export interface TlsSettings {
-  mode: TlsMode;
-  /** PEM bundle; without it the system roots verify. */
-  ca?: string;
-  /** The name to verify and send as SNI, when it differs from the host. */
-  serverName?: string;
-}
+export type { TlsMode, TlsSettings };
+export type Engine = 'postgres' | 'mysql';
+
 
 /** Where and as whom a policy's console queries run: built from the policy's Secret (kube/credentials.ts). */
 export interface Target {

@@ -1,4 +1,4 @@
-import type { Condition } from '@dbwarden/crds';
+import type { Condition } from '@dbwarden/api';
 import type { ConditionReason } from './reasons.js';
 
 export interface ConditionInput {

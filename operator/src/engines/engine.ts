@@ -1,3 +1,6 @@
+import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
+
+export type { TlsMode, TlsSettings };
 /**
  * One interface for the database engines the operator provisions users in. Implementations:
  * postgres.ts (PostgreSQL 13+) and mysql.ts (MySQL 8 and MariaDB 10.11+).
@@ -12,17 +15,9 @@
  */
 
 export type EngineKind = 'postgres' | 'mysql';
-export type TlsMode = 'disable' | 'require' | 'verify-ca' | 'verify-full';
 export type Access = 'read-only' | 'read-write';
 export type RotationStrategy = 'in-place' | 'alternating';
 
-export interface TlsSettings {
-  mode: TlsMode;
-  /** PEM CA bundle to verify the server against (verify-ca / verify-full); the system roots otherwise. */
-  ca?: string;
-  /** Name to verify the certificate for (verify-full) and to send as SNI; defaults to host. */
-  serverName?: string;
-}
 
 export interface ConnectionSettings {
   engine: EngineKind;

@@ -2,7 +2,7 @@ import mysqlCallbacks, { type Pool, type PoolConnection, type RowDataPacket, typ
 import mysql from 'mysql2/promise';
 import type { ConnectionSettings, EngineObserver } from './engine.js';
 import { errno, errorNumber, toEngineError } from './mysql-errors.js';
-import type { TransportOptions } from './mysql-tls.js';
+import type { MysqlTransport as TransportOptions } from '@dbwarden/api/tls';
 
 export type Row = Record<string, unknown>;
 export type WriteKind = 'ddl' | 'grant' | 'revoke' | 'password' | 'session';

@@ -25,7 +25,7 @@ import {
 } from './engine.js';
 import { MysqlEngine } from './mysql.js';
 import { AdminConnection, statement } from './mysql-connection.js';
-import { transportOptions } from './mysql-tls.js';
+import { mysqlTransport } from '@dbwarden/api/tls';
 
 const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const database = `dbw_my_${suffix}`;
@@ -728,7 +728,7 @@ describe('passwords, sessions and drop', () => {
   });
 
   it('a session that ends before its KILL is not counted and is no error', async () => {
-    const admin = new AdminConnection(settings(), () => transportOptions(settings()), observer);
+    const admin = new AdminConnection(settings(), () => mysqlTransport(settings().tls, settings().host, settings().port), observer);
     try {
       expect(await admin.write(statement('session', 'KILL CONNECTION ?', [2 ** 31 - 1]), [1094])).toBe(false);
       expect(writes).toEqual([]);

@@ -43,7 +43,7 @@ import { desiredHeld, grantReport, readHeld, resolveTables, type HeldByLogin } f
 import { notation, outsideDatabaseDml, storedPatternMatches, uniqueHeld, without, type Held } from './mysql-privileges.js';
 import { hasDualPasswords, readServer } from './mysql-server.js';
 import { grantStatements, needsRevokeAll, revokeAllStatement, revokeRoleStatement, revokeStatements } from './mysql-statements.js';
-import { transportOptions, type TransportOptions } from './mysql-tls.js';
+import { mysqlTransport, type MysqlTransport } from '@dbwarden/api/tls';
 
 export type KnownPasswords = Record<string, string[]>;
 
@@ -51,7 +51,7 @@ export class MysqlEngine implements Engine {
   readonly kind = 'mysql' as const;
   readonly #settings: ConnectionSettings;
   readonly #admin: AdminConnection;
-  #transport: TransportOptions | undefined;
+  #transport: MysqlTransport | undefined;
   readonly #proofs = new LoginProofs();
 
   constructor(settings: ConnectionSettings, observer?: EngineObserver) {
@@ -219,8 +219,8 @@ export class MysqlEngine implements Engine {
     await this.#admin.close();
   }
 
-  #transportOptions(): TransportOptions {
-    this.#transport ??= transportOptions(this.#settings);
+  #transportOptions(): MysqlTransport {
+    this.#transport ??= mysqlTransport(this.#settings.tls, this.#settings.host, this.#settings.port);
     return this.#transport;
   }
 

@@ -38,7 +38,7 @@ import {
 } from './postgres-roles.js';
 import { scramSha256Verifier } from './postgres-scram.js';
 import { ident, literal, type Write } from './postgres-sql.js';
-import { postgresSsl, verifiesCertificate } from './postgres-tls.js';
+import { postgresSsl, verifiesCertificate } from '@dbwarden/api/tls';
 import { inTransaction, runWrite } from './postgres-writes.js';
 import { assertNotReserved, systemObjects } from './system-objects.js';
 

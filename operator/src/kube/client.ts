@@ -12,7 +12,7 @@ import {
   setHeaderOptions,
   type V1Secret,
 } from '@kubernetes/client-node';
-import { group, version } from '@dbwarden/crds';
+import { group, version } from '@dbwarden/api';
 import { isNotFound } from './errors.js';
 import { networkPolicyContent, OwnWrites, secretContent } from './own-writes.js';
 

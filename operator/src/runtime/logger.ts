@@ -1,4 +1,4 @@
-import { censored, redactSensitive, topLevelRedactPaths } from '@dbwarden/crds/log-redaction';
+import { censored, redactSensitive, topLevelRedactPaths } from '@dbwarden/api/log-redaction';
 import { pino, type DestinationStream, type LevelWithSilent, type Logger } from 'pino';
 
 /** The operator's JSON logger: ISO times, level names, secrets redacted wherever they appear in a log line. */

@@ -4,7 +4,7 @@ import { isAbort, type ConsoleApi } from '../api/client.js';
 import type { Answer, Info, Policy, PolicyRef } from '../api/types.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { ShortcutController } from '../controllers/shortcut-controller.js';
-import { parseDuration } from '../lib/format.js';
+import { tryParseDuration } from '@dbwarden/api/duration';
 import { historyEntry, historyEvent, type LoadRequest } from '../lib/history.js';
 import { problemOf } from '../lib/problems.js';
 import { shared } from '../styles/shared.js';
@@ -154,7 +154,7 @@ export class DbwAskPanel extends LitElement {
       <dbw-verdict .answer=${a}></dbw-verdict>
       ${this.showEdited
         ? this.rerun.task.render({
-          pending: () => html`<dbw-progress label="Running your SQL…" timeout-ms=${parseDuration(p.console.statementTimeout) ?? 0} @dbw-cancel=${() => this.rerun.cancel()}></dbw-progress>`,
+          pending: () => html`<dbw-progress label="Running your SQL…" timeout-ms=${tryParseDuration(p.console.statementTimeout) ?? 0} @dbw-cancel=${() => this.rerun.cancel()}></dbw-progress>`,
           error: (e) => html`<dbw-problem .error=${e}></dbw-problem>`,
           complete: (r) => (r ? html`<dbw-result-view .result=${r} row-limit=${p.console.rowLimit} filename="${p.namespace}-${p.name}.csv"></dbw-result-view>` : nothing),
         })

@@ -3,7 +3,7 @@ import { ApiError, isAbort, type ConsoleApi } from '../api/client.js';
 import type { Policy } from '../api/types.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { ShortcutController } from '../controllers/shortcut-controller.js';
-import { parseDuration } from '../lib/format.js';
+import { tryParseDuration } from '@dbwarden/api/duration';
 import { historyEntry, historyEvent, type LoadRequest } from '../lib/history.js';
 import { problemOf } from '../lib/problems.js';
 import { shared } from '../styles/shared.js';
@@ -61,7 +61,7 @@ export class DbwSqlPanel extends LitElement {
   override render() {
     const p = this.policy;
     if (!p) return nothing;
-    const timeout = parseDuration(p.console.statementTimeout);
+    const timeout = tryParseDuration(p.console.statementTimeout);
     return html`
       <dbw-sql-editor label="SQL for ${p.name}" .value=${this.sql} placeholder=${p.engine === 'postgres' ? 'SELECT * FROM public.products LIMIT 10' : 'SELECT * FROM products LIMIT 10'}
         @dbw-change=${(e: CustomEvent<string>) => (this.sql = e.detail)}></dbw-sql-editor>

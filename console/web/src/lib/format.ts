@@ -25,17 +25,3 @@ export function exactTime(iso: string): string {
   return Number.isNaN(t.getTime()) ? iso : t.toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** A Go-style duration ("15s", "1m30s", "500ms") in milliseconds, or undefined. */
-export function parseDuration(text: string): number | undefined {
-  const units: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 0.001, µs: 0.001, ns: 0.000001 };
-  let total = 0;
-  let rest = text.trim();
-  if (!rest) return undefined;
-  while (rest) {
-    const m = /^(\d+(?:\.\d+)?)(ms|us|µs|ns|h|m|s)/.exec(rest);
-    if (!m?.[1] || !m[2]) return undefined;
-    total += Number(m[1]) * (units[m[2]] ?? 0);
-    rest = rest.slice(m[0].length);
-  }
-  return total;
-}

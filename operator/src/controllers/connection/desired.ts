@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { defaultPorts, type DatabaseConnection } from '@dbwarden/crds';
+import { defaultPorts, type DatabaseConnection } from '@dbwarden/api';
 import type { ConnectionSettings, TlsMode } from '../../engines/engine.js';
 import { ReconcileError } from '../errors.js';
 

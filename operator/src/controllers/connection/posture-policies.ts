@@ -1,4 +1,4 @@
-import type { AccessPolicy, DatabaseConnection, PostureCheck } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection, PostureCheck } from '@dbwarden/api';
 import { findCondition, isReady } from '../conditions.js';
 import { intervalMs } from '../policy/rotation.js';
 

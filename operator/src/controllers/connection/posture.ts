@@ -1,4 +1,4 @@
-import type { PostureCheck, PostureStatus } from '@dbwarden/crds';
+import type { PostureCheck, PostureStatus } from '@dbwarden/api';
 import type { ServerFacts, TlsMode } from '../../engines/engine.js';
 
 /** What the posture checks look at; later checks (policies, network, rotation) are added as they are known. */

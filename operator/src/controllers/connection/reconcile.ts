@@ -1,4 +1,4 @@
-import { databaseConnections, apiVersion, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
+import { databaseConnections, apiVersion, type AccessPolicy, type DatabaseConnection } from '@dbwarden/api';
 import { applyNetworkPolicy, type CachedNetworkPolicy } from '../network/apply.js';
 import { ingressPolicy, ingressPolicyName, type ComponentNamespaces } from '../network/desired.js';
 import type { Logger } from 'pino';

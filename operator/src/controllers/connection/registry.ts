@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DatabaseConnection } from '@dbwarden/crds';
+import type { DatabaseConnection } from '@dbwarden/api';
 import type { Engine, ServerFacts } from '../../engines/engine.js';
 import type { ConnectionSettings } from '../../engines/engine.js';
 import { resolveConnection, type ResolvedConnection, type SecretReader } from './desired.js';

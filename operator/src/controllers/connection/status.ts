@@ -1,4 +1,4 @@
-import type { AccessPolicy, DatabaseConnection, DatabaseConnectionStatus } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection, DatabaseConnectionStatus } from '@dbwarden/api';
 import { policyChecks } from './posture-policies.js';
 import { setCondition } from '../conditions.js';
 import type { Failure } from '../failure.js';

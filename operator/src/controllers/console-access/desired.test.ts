@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import { describe, expect, it } from 'vitest';
 import { consoleAccessName, desiredConsoleAccess, grantsByNameOnly } from './desired.js';
 

@@ -1,5 +1,5 @@
 import type { V1OwnerReference, V1Role, V1RoleBinding, V1Secret } from '@kubernetes/client-node';
-import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy } from '@dbwarden/crds';
+import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy } from '@dbwarden/api';
 import { ownedBy } from '../policy/credentials.js';
 import { secretNameFor } from '../policy/desired.js';
 

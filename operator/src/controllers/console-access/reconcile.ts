@@ -1,4 +1,4 @@
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../kube/client.js';
 import type { ReconcileResult } from '../result.js';

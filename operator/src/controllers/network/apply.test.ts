@@ -1,4 +1,4 @@
-import type { AccessPolicy, DatabaseConnection } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection } from '@dbwarden/api';
 import { describe, expect, it } from 'vitest';
 import { sameJson } from '../../util/deep-equal.js';
 import { typed } from './apply.js';

@@ -1,5 +1,5 @@
 import type { V1NetworkPolicy, V1NetworkPolicyPeer, V1NetworkPolicyPort, V1OwnerReference } from '@kubernetes/client-node';
-import { apiVersion, defaultPorts, managedByLabel, type AccessPolicy, type DatabaseConnection, type LabelSelector } from '@dbwarden/crds';
+import { apiVersion, defaultPorts, managedByLabel, type AccessPolicy, type DatabaseConnection, type LabelSelector } from '@dbwarden/api';
 
 /** Where the operator's and the console's own pods run; both must reach the databases. */
 export interface ComponentNamespaces {

@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials } from '@dbwarden/crds';
+import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials } from '@dbwarden/api';
 import type { ConnectionSettings } from '../../engines/engine.js';
 
 /**

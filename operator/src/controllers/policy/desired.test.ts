@@ -1,4 +1,4 @@
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import { describe, expect, it } from 'vitest';
 import { grantsFor, principalFor, secretNameFor, usernameFor } from './desired.js';
 

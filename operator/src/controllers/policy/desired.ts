@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import type { EngineKind, GrantSpec, PrincipalSpec, TlsMode } from '../../engines/engine.js';
 import { maxUserLength } from '../../engines/identifiers.js';
 import { ReconcileError } from '../errors.js';

@@ -1,4 +1,4 @@
-import { accessPolicies, apiVersion, policyFinalizer, type AccessPolicy } from '@dbwarden/crds';
+import { accessPolicies, apiVersion, policyFinalizer, type AccessPolicy } from '@dbwarden/api';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isNotFound } from '../../kube/errors.js';

@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { accessPolicies, apiVersion, policyFinalizer, type AccessPolicy, type DatabaseConnection } from '@dbwarden/crds';
+import { accessPolicies, apiVersion, policyFinalizer, type AccessPolicy, type DatabaseConnection } from '@dbwarden/api';
 import type { Logger } from 'pino';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';

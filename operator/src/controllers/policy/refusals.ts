@@ -3,7 +3,7 @@
  * written by anything that bypassed them): users named after built-in or provisioning accounts, and grants in
  * system schemas or databases.
  */
-import type { AccessPolicy, DatabaseConnection } from '@dbwarden/crds';
+import type { AccessPolicy, DatabaseConnection } from '@dbwarden/api';
 import { EngineError, type EngineKind } from '../../engines/engine.js';
 import { assertNotReserved, systemObjects } from '../../engines/system-objects.js';
 import { usernameFor } from './desired.js';

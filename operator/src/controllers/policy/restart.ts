@@ -1,4 +1,4 @@
-import type { AccessPolicy } from '@dbwarden/crds';
+import type { AccessPolicy } from '@dbwarden/api';
 import type { KubeClient } from '../../kube/client.js';
 import { ReconcileError } from '../errors.js';
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { rotateAnnotation, type AccessPolicy } from '@dbwarden/crds';
+import { rotateAnnotation, type AccessPolicy } from '@dbwarden/api';
 import { generatePassword } from '../../credentials/password.js';
-import { parseDuration } from '../../util/duration.js';
+import { parseDuration } from '@dbwarden/api/duration';
 import { annotations, readCredentials } from './credentials.js';
 import { changePassword, rfc3339, type ActiveCredentials, type CredentialContext } from './provision.js';
 

@@ -1,4 +1,4 @@
-import type { AccessPolicy, AccessPolicyStatus } from '@dbwarden/crds';
+import type { AccessPolicy, AccessPolicyStatus } from '@dbwarden/api';
 import type { GrantReport } from '../../engines/engine.js';
 import { setCondition, type ConditionInput } from '../conditions.js';
 import type { Failure } from '../failure.js';
