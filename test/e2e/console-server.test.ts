@@ -41,7 +41,7 @@ beforeAll(async () => {
   child = spawn(process.execPath, ['--import', 'tsx', join(root, 'console', 'server', 'main.ts')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`console did not start:\n${lines.join('\n')}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`console did not start within 90 s:\n${lines.join('\n')}`)), 90_000);
     for (const stream of [child.stdout!, child.stderr!]) {
       createInterface(stream).on('line', (line) => {
         lines.push(line);

@@ -128,7 +128,8 @@ describe.concurrent('LeaderElector', () => {
     await eventually('b to take over', () => b.elector.isLeader(), 10_000);
     const waited = Date.now() - stoppedAt;
     expect(waited).toBeGreaterThan(fast.leaseDurationMs - 2 * fast.retryPeriodMs - 200);
-    expect(waited).toBeLessThan(fast.leaseDurationMs + 4 * fast.retryPeriodMs + 500);
+    // The upper bound has room for a loaded machine's timer delays (a 2-core CI run with every suite at once).
+    expect(waited).toBeLessThan(fast.leaseDurationMs + 4 * fast.retryPeriodMs + 1500);
   });
 
   it('stops leading when someone else takes the lease', async () => {
