@@ -1,3 +1,4 @@
+import { databaseEngines } from '@dbwarden/api';
 import { z } from 'zod';
 
 /** A namespace (DNS label) and a policy name (DNS subdomain), as Kubernetes allows them. */
@@ -36,7 +37,7 @@ export const policySummary = z.object({
   namespace: z.string(),
   name: z.string(),
   connection: z.string(),
-  engine: z.enum(['postgres', 'mysql']).nullable(),
+  engine: z.enum(databaseEngines).nullable(),
   access: z.enum(['read-only', 'read-write']),
   ...ready,
   username: z.string().nullable().describe('The database user (never its password).'),
@@ -52,7 +53,7 @@ export const policySummary = z.object({
 export const connectionSummary = z.object({
   namespace: z.string(),
   name: z.string(),
-  engine: z.enum(['postgres', 'mysql']),
+  engine: z.enum(databaseEngines),
   host: z.string(),
   port: z.number(),
   database: z.string(),
@@ -69,7 +70,7 @@ export const connectionSummary = z.object({
 export const schemaDescription = z.object({
   namespace: z.string(),
   policy: z.string(),
-  engine: z.enum(['postgres', 'mysql']),
+  engine: z.enum(databaseEngines),
   database: z.string(),
   tables: z.array(z.object({
     schema: z.string(),
