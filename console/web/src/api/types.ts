@@ -1,6 +1,7 @@
+import type { DatabaseEngine } from '@dbwarden/api/engine';
+
 /** The console server's JSON shapes (docs/console.md, GET /openapi.json). */
 
-export type Engine = 'postgres' | 'mysql';
 export type Access = 'read-only' | 'read-write';
 export type Value = string | number | boolean | null | Record<string, unknown> | unknown[];
 
@@ -31,7 +32,7 @@ export interface Policy {
   namespace: string;
   name: string;
   connection: string;
-  engine: Engine | null;
+  engine: DatabaseEngine | null;
   access: Access;
   ready: boolean;
   reason: string | null;
@@ -49,7 +50,7 @@ export interface Policy {
 export interface Connection {
   namespace: string;
   name: string;
-  engine: Engine;
+  engine: DatabaseEngine;
   host: string;
   port: number;
   database: string;
@@ -77,7 +78,7 @@ export interface SchemaTable {
 export interface Schema {
   namespace: string;
   policy: string;
-  engine: Engine;
+  engine: DatabaseEngine;
   database: string;
   tables: SchemaTable[];
 }
