@@ -17,6 +17,11 @@ export const askRequest = z.strictObject({
   conversationId: z.uuid().optional().describe('Continue this conversation (from an earlier answer); omit to start one.'),
 }).meta({ id: 'AskRequest' });
 
+/** What a route answers, as its schema says (the web app derives its types from the same schemas). */
+export type Reply<S extends z.ZodType> = z.output<S>;
+/** A list route's answer. */
+export type Items<S extends z.ZodType> = { items: Array<z.output<S>> };
+
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
 }).meta({ id: 'Error' });

@@ -1,7 +1,7 @@
 import type { Router } from 'express';
 import { AiNotConfigured } from '../errors.js';
 import { policyAccess, policyPath } from '../http/policy-access.js';
-import { askRequest } from '../http/schemas.js';
+import { askRequest, type askAnswer, type Reply } from '../http/schemas.js';
 import type { ApiDeps } from './deps.js';
 
 /** Plain-language questions: the model writes SQL from the policy's schema; the guard and the database decide. */
@@ -22,6 +22,6 @@ export function askRoutes(router: Router, deps: ApiDeps): void {
       rowLimit: policy.run.rowLimit,
     }, (sql, attempt, conversationId) => deps.queries.execute(policy, sql, false,
       queryContext('ask', { question: body.question, conversationId, attempt })), signal);
-    res.json(answer);
+    res.json(answer satisfies Reply<typeof askAnswer>);
   });
 }

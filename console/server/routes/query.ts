@@ -1,7 +1,7 @@
 import type { Response, Router } from 'express';
 import { csvRow } from '../csv.js';
 import { policyAccess, policyPath } from '../http/policy-access.js';
-import { queryRequest } from '../http/schemas.js';
+import { queryRequest, type queryResponse, type Reply } from '../http/schemas.js';
 import type { ApiDeps } from './deps.js';
 
 /**
@@ -13,7 +13,7 @@ export function queryRoutes(router: Router, deps: ApiDeps): void {
 
   router.post(`${policyPath}/query`, withQuery, async (_req, res) => {
     const { policy, body, queryContext } = withQuery.of(res);
-    res.json(await deps.queries.execute(policy, body.sql, body.confirm === true, queryContext('sql')));
+    res.json(await deps.queries.execute(policy, body.sql, body.confirm === true, queryContext('sql')) satisfies Reply<typeof queryResponse>);
   });
 
   router.post(`${policyPath}/query.csv`, withQuery, async (_req, res) => {

@@ -43,7 +43,7 @@ export interface Column {
 }
 
 /** A value as JSON carries it: numbers, booleans and JSON as such, everything else as the database's text. */
-export type Value = string | number | boolean | null | object;
+export type Value = string | number | boolean | null | Record<string, unknown> | unknown[];
 
 export interface QueryResult {
   columns: Column[];
