@@ -1,3 +1,4 @@
+import type { DatabaseEngine } from '@dbwarden/api';
 import type { Logger } from 'pino';
 import type { Identity } from './auth/identity.js';
 import type { ConsoleMetrics } from './metrics.js';
@@ -11,7 +12,7 @@ export interface AuditEntry {
   user: Identity;
   namespace: string;
   policy: string;
-  engine: 'postgres' | 'mysql';
+  engine: DatabaseEngine;
   question?: string;
   conversationId?: string;
   attempt?: number;

@@ -1,4 +1,5 @@
-import type { SchemaDescription } from '../schema/describe.js';
+import type { DatabaseEngine } from '@dbwarden/api';
+import type { SchemaDescription, SchemaTable } from '../schema/describe.js';
 import type { ChatMessage } from './model.js';
 
 export interface PromptContext {
@@ -7,17 +8,35 @@ export interface PromptContext {
   rowLimit: number;
 }
 
+/** What the model is told differently per engine. */
+interface PromptDialect {
+  label: string;
+  /** A table as the model should write it. */
+  tableName(table: SchemaTable): string;
+  /** The rule on names and strings. */
+  quoting: string;
+}
+
+const dialects = {
+  postgres: {
+    label: 'PostgreSQL',
+    tableName: (t) => `${t.schema}.${t.name}`,
+    quoting: '- Qualify tables with their schema (for example public.orders); write strings in single quotes.',
+  },
+  mysql: {
+    label: 'MySQL/MariaDB',
+    tableName: (t) => t.name,
+    quoting: '- Write strings in single quotes, never double quotes; quote names with backticks when they are keywords.',
+  },
+} satisfies Record<DatabaseEngine, PromptDialect>;
+
 /**
  * The instructions the model gets: the dialect, the rules the guard enforces, and the schema the policy's
  * own user can see; nothing else (no data, no credentials, no other tables).
  */
 export function systemPrompt({ schema, access, rowLimit }: PromptContext): string {
-  const postgres = schema.engine === 'postgres';
-  const dialect = postgres ? 'PostgreSQL' : 'MySQL/MariaDB';
-  const tables = schema.tables.map((t) => {
-    const name = postgres ? `${t.schema}.${t.name}` : t.name;
-    return `${name}(${t.columns.map((c) => `${c.name} ${c.type}`).join(', ')})`;
-  });
+  const { label: dialect, tableName, quoting } = dialects[schema.engine];
+  const tables = schema.tables.map((t) => `${tableName(t)}(${t.columns.map((c) => `${c.name} ${c.type}`).join(', ')})`);
   return [
     `You write SQL for the dbwarden console. People ask questions in plain language about a ${dialect} database; ` +
       'you answer each with one SQL statement and a short explanation.',
@@ -29,9 +48,7 @@ export function systemPrompt({ schema, access, rowLimit }: PromptContext): strin
     '- Use only the tables and columns listed below; nothing else exists for you.',
     '- No comments, no semicolons, no backslashes, no variables or parameters, no FOR UPDATE, no SELECT ... INTO.',
     '- Call only aggregate, window, math, text, date/time and JSON functions; no table functions in FROM.',
-    postgres
-      ? '- Qualify tables with their schema (for example public.orders); write strings in single quotes.'
-      : '- Write strings in single quotes, never double quotes; quote names with backticks when they are keywords.',
+    quoting,
     `- At most ${rowLimit} rows are returned; use ORDER BY and LIMIT for "top" questions.`,
     '- If the question cannot be answered from these tables, set "sql" to null and say why.',
     '',

@@ -2,8 +2,8 @@ import { isAllowedFunction, isCatalogType } from './functions.js';
 import type { Scanned } from './lexer.js';
 import type { Node } from './parse.js';
 import { reject } from './rejection.js';
-import { policyCovers } from './scope.js';
-import { postgresDefaultSchema, type Accepted, type Dialect, type GuardPolicy, type StatementKind } from './types.js';
+import { foldsUnquotedNames, tableResolvers } from './tables.js';
+import type { Accepted, Dialect, GuardPolicy, StatementKind } from './types.js';
 
 /**
  * Node types a console query may contain. Anything else (variables, assignments, statements other than
@@ -25,8 +25,6 @@ const selectKeys = new Set(['with', 'type', 'options', 'distinct', 'columns', 'i
 const tableRefKeys = new Set(['db', 'schema', 'table', 'as', 'join', 'on', 'using', 'loc', 'addition', 'prefix']);
 /** `= ANY (...)`, `ROW(...)`: syntax the parser reports as function calls. */
 const syntaxFunctions = new Set(['any', 'all', 'some', 'row']);
-const postgresSystemSchemas = /^(pg_catalog|information_schema|pg_toast|pg_temp.*|pg_toast_temp.*)$/;
-const mysqlSystemSchemas = new Set(['mysql', 'sys', 'information_schema', 'performance_schema']);
 
 const statementNames: Record<string, string> = {
   create: 'CREATE', alter: 'ALTER', drop: 'DROP', truncate: 'TRUNCATE', rename: 'RENAME', grant: 'GRANT',
@@ -149,39 +147,8 @@ export class Checker {
     if (table.toUpperCase() === 'ONLY' && typeof item.as === 'string') {
       reject('unsupported', 'FROM ONLY is not supported by the console; name the table alone.');
     }
-    const resolved = this.dialect === 'postgres' ? this.postgresTable(item, scope, target) : this.mysqlTable(item, scope, target);
+    const resolved = tableResolvers[this.dialect](item, { policy: this.policy, scope, target, identifier: (name) => this.identifier(name) });
     if (resolved) this.tables.add(resolved);
-  }
-
-  /** schema.table of a PostgreSQL reference, or undefined for a CTE in scope; rejects what the policy lacks. */
-  private postgresTable(item: Node, scope: Scope, target: boolean): string | undefined {
-    const table = this.identifier(item.table as string);
-    const threePart = typeof item.schema === 'string' && item.schema !== '';
-    const database = threePart && typeof item.db === 'string' ? this.identifier(item.db) : undefined;
-    const schemaRaw = threePart ? (item.schema as string) : (typeof item.db === 'string' && item.db !== '' ? item.db : undefined);
-    if (schemaRaw === undefined) {
-      if (!target && scope.has(table)) return undefined;
-      if (table.startsWith('pg_')) reject('catalog', `The system catalog ${table} is not allowed.`);
-    }
-    if (database !== undefined && database !== this.policy.database) {
-      reject('table', `The database ${database} is not this policy's database (${this.policy.database}).`);
-    }
-    const schema = schemaRaw === undefined ? postgresDefaultSchema : this.identifier(schemaRaw);
-    if (postgresSystemSchemas.test(schema)) reject('catalog', `System catalogs (${schema}.${table}) are not allowed.`);
-    if (!policyCovers(this.dialect, this.policy, schema, table)) reject('table', `The table ${schema}.${table} is not part of this policy.`);
-    return `${schema}.${table}`;
-  }
-
-  private mysqlTable(item: Node, scope: Scope, target: boolean): string | undefined {
-    const table = item.table as string;
-    const db = typeof item.db === 'string' && item.db !== '' ? item.db : undefined;
-    if (typeof item.schema === 'string' && item.schema !== '') reject('table', `The name ${item.schema}.${db}.${table} has too many parts.`);
-    if (db === undefined && !target && scope.has(table)) return undefined;
-    if (db !== undefined && mysqlSystemSchemas.has(db.toLowerCase())) reject('catalog', `System schemas (${db}.${table}) are not allowed.`);
-    const database = db ?? this.policy.database;
-    if (database !== this.policy.database) reject('table', `The database ${database} is not this policy's database (${this.policy.database}).`);
-    if (!policyCovers(this.dialect, this.policy, database, table)) reject('table', `The table ${database}.${table} is not part of this policy.`);
-    return `${database}.${table}`;
   }
 
   /** INSERT, UPDATE or DELETE on a read-write policy: the targets and every table read must be the policy's. */
@@ -245,9 +212,9 @@ export class Checker {
     }
   }
 
-  /** PostgreSQL folds unquoted names to lower case; a double-quoted name keeps its case. */
+  /** Unquoted names as the dialect folds them; a double-quoted name keeps its case. */
   private identifier(name: string): string {
-    if (this.dialect !== 'postgres') return name;
+    if (!foldsUnquotedNames[this.dialect]) return name;
     if (!this.scanned.quoted.has(name)) return name.toLowerCase();
     if (name !== name.toLowerCase() && this.scanned.words.has(name.toLowerCase())) {
       reject('ambiguous', `The name ${name} appears both quoted and unquoted; write it one way.`);

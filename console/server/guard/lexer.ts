@@ -15,6 +15,25 @@ const allowedControl = new Set(['\t', '\n', '\r']);
 const formatChar = /\p{Cf}/u;
 const wordChar = /[A-Za-z0-9_$]/;
 
+/** Where the dialects' lexical rules differ; everything else is refused or accepted alike. */
+interface LexicalRules {
+  /** E'...', U&'...', B'...', X'...' exist (and are refused: a prefix changes how the string is read). */
+  stringPrefixes: boolean;
+  /** "..." quotes a name; otherwise it is refused (on MySQL/MariaDB its meaning depends on sql_mode). */
+  doubleQuotedNames: boolean;
+  /** `...` quotes a name. */
+  backtickNames: boolean;
+  /** # starts a comment. */
+  hashComments: boolean;
+  /** $ starts a dollar-quoted string or a $n parameter. */
+  dollarQuoting: boolean;
+}
+
+const lexicalRules = {
+  postgres: { stringPrefixes: true, doubleQuotedNames: true, backtickNames: false, hashComments: false, dollarQuoting: true },
+  mysql: { stringPrefixes: false, doubleQuotedNames: false, backtickNames: true, hashComments: true, dollarQuoting: false },
+} satisfies Record<Dialect, LexicalRules>;
+
 /**
  * The checks made before parsing, on the raw text, because the parser and the server disagree about them
  * (see docs/console.md): NUL and control characters, backslashes, comments of every kind (including MySQL's
@@ -25,7 +44,7 @@ export function scan(input: string, dialect: Dialect, maxLength: number): Scanne
   if (input.length > maxLength) reject('too_long', `The statement is ${input.length} characters long; at most ${maxLength} are allowed.`);
   const sql = input.trim();
   if (sql === '') reject('empty', 'The statement is empty.');
-  const postgres = dialect === 'postgres';
+  const rules = lexicalRules[dialect];
   const quoted = new Set<string>();
   const words = new Set<string>();
   let end = sql.length;
@@ -36,30 +55,30 @@ export function scan(input: string, dialect: Dialect, maxLength: number): Scanne
     checkCharacter(c);
     if (c === '\\') reject('backslash', 'Backslashes are not allowed: the parser and the database read them differently inside strings.');
     if (c === "'") {
-      if (postgres && /[A-Za-z0-9_&]/.test(sql[i - 1] ?? ' ')) {
+      if (rules.stringPrefixes && /[A-Za-z0-9_&]/.test(sql[i - 1] ?? ' ')) {
         reject('string_prefix', "String prefixes (E'...', U&'...', B'...', X'...') are not allowed; use a plain '...' string.");
       }
       i = skipQuoted(sql, i, "'");
       continue;
     }
     if (c === '"') {
-      if (!postgres) reject('double_quote', 'Double quotes are not allowed on MySQL/MariaDB (their meaning depends on sql_mode): use single quotes for strings and backticks for names.');
+      if (!rules.doubleQuotedNames) reject('double_quote', 'Double quotes are not allowed on MySQL/MariaDB (their meaning depends on sql_mode): use single quotes for strings and backticks for names.');
       if (sql[i - 1] === '&') reject('string_prefix', 'Unicode-escaped names (U&"...") are not allowed; write the name plainly.');
       const close = skipQuoted(sql, i, '"');
       quoted.add(sql.slice(i + 1, close - 1).replaceAll('""', '"'));
       i = close;
       continue;
     }
-    if (c === '`' && !postgres) {
+    if (c === '`' && rules.backtickNames) {
       i = skipQuoted(sql, i, '`');
       continue;
     }
-    if ((c === '-' && next === '-') || (c === '/' && next === '*') || (c === '#' && !postgres)) {
+    if ((c === '-' && next === '-') || (c === '/' && next === '*') || (c === '#' && rules.hashComments)) {
       reject('comment', c === '/' && sql[i + 2] === '!'
         ? 'MySQL executable comments (/*! ... */) are not allowed: the server runs what the parser skips.'
         : 'Comments are not allowed in console queries.');
     }
-    if (c === '$' && postgres) reject('dollar', 'Dollar-quoted strings and $n parameters are not allowed; use single-quoted strings.');
+    if (c === '$' && rules.dollarQuoting) reject('dollar', 'Dollar-quoted strings and $n parameters are not allowed; use single-quoted strings.');
     if (c === '{' || c === '}') reject('braces', 'Braces outside strings (ODBC escapes) are not allowed.');
     if (c === ';') {
       if (sql.slice(i + 1).trim() !== '') reject('multiple_statements', 'Only one statement at a time is allowed.');

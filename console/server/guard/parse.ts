@@ -11,7 +11,7 @@ export type Node = Record<string, unknown>;
 const parsers = {
   postgres: { parser: new postgresGrammar.Parser(), database: 'PostgresQL', label: 'PostgreSQL' },
   mysql: { parser: new mysqlGrammar.Parser(), database: 'MySQL', label: 'MySQL/MariaDB' },
-} as const;
+} satisfies Record<Dialect, { parser: InstanceType<typeof mysqlGrammar.Parser>; database: string; label: string }>;
 
 /** Parses in the policy's dialect; a parse failure is a rejection carrying the parser's message. */
 export function parse(sql: string, dialect: Dialect): Node[] {

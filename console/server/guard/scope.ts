@@ -6,11 +6,12 @@ import { postgresDefaultSchema, type Dialect, type GuardPolicy } from './types.j
  * database only. Names are compared exactly (callers resolve case first).
  */
 export function policyCovers(dialect: Dialect, policy: GuardPolicy, schema: string, table: string): boolean {
-  if (dialect === 'mysql') {
-    if (schema !== policy.database) return false;
-    return policy.tables ? policy.tables.some((t) => t.name === table) : true;
-  }
-  return policy.tables
-    ? policy.tables.some((t) => (t.schema || postgresDefaultSchema) === schema && t.name === table)
-    : (policy.schemas ?? [postgresDefaultSchema]).includes(schema);
+  return coverage[dialect](policy, schema, table);
 }
+
+const coverage = {
+  postgres: (policy, schema, table) => (policy.tables
+    ? policy.tables.some((t) => (t.schema || postgresDefaultSchema) === schema && t.name === table)
+    : (policy.schemas ?? [postgresDefaultSchema]).includes(schema)),
+  mysql: (policy, schema, table) => schema === policy.database && (policy.tables ? policy.tables.some((t) => t.name === table) : true),
+} satisfies Record<Dialect, (policy: GuardPolicy, schema: string, table: string) => boolean>;

@@ -1,5 +1,7 @@
+import type { DatabaseEngine } from '@dbwarden/api';
+
 /** The SQL dialect a statement is checked in: the policy's engine (MariaDB is checked as MySQL). */
-export type Dialect = 'postgres' | 'mysql';
+export type Dialect = DatabaseEngine;
 
 /** A table the policy grants, schema-qualified (on MySQL/MariaDB the schema is the connection's database). */
 export interface TableName {

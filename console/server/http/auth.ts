@@ -6,7 +6,7 @@ import { Unauthenticated } from '../errors.js';
 const bearer = /^Bearer\s+(\S+)\s*$/i;
 
 /** Requires `Authorization: Bearer <token>` and a TokenReview that accepts it; the identity goes to res.locals. */
-export function requireIdentity(authenticator: Authenticator) {
+export function requireIdentity(authenticator: Pick<Authenticator, 'authenticate'>) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const header = req.headers.authorization;
     if (!header) throw new Unauthenticated();

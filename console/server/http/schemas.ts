@@ -1,3 +1,4 @@
+import { databaseEngines } from '@dbwarden/api';
 import { z } from 'zod';
 
 /** A namespace (DNS label) and a policy name (DNS subdomain), as Kubernetes allows them. */
@@ -15,6 +16,11 @@ export const askRequest = z.strictObject({
   question: z.string().trim().min(1).max(4000).describe('A question in plain language.'),
   conversationId: z.uuid().optional().describe('Continue this conversation (from an earlier answer); omit to start one.'),
 }).meta({ id: 'AskRequest' });
+
+/** What a route answers, as its schema says (the web app derives its types from the same schemas). */
+export type Reply<S extends z.ZodType> = z.output<S>;
+/** A list route's answer. */
+export type Items<S extends z.ZodType> = { items: Array<z.output<S>> };
 
 export const errorBody = z.object({
   error: z.object({ code: z.string(), message: z.string() }),
@@ -36,7 +42,7 @@ export const policySummary = z.object({
   namespace: z.string(),
   name: z.string(),
   connection: z.string(),
-  engine: z.enum(['postgres', 'mysql']).nullable(),
+  engine: z.enum(databaseEngines).nullable(),
   access: z.enum(['read-only', 'read-write']),
   ...ready,
   username: z.string().nullable().describe('The database user (never its password).'),
@@ -52,7 +58,7 @@ export const policySummary = z.object({
 export const connectionSummary = z.object({
   namespace: z.string(),
   name: z.string(),
-  engine: z.enum(['postgres', 'mysql']),
+  engine: z.enum(databaseEngines),
   host: z.string(),
   port: z.number(),
   database: z.string(),
@@ -69,7 +75,7 @@ export const connectionSummary = z.object({
 export const schemaDescription = z.object({
   namespace: z.string(),
   policy: z.string(),
-  engine: z.enum(['postgres', 'mysql']),
+  engine: z.enum(databaseEngines),
   database: z.string(),
   tables: z.array(z.object({
     schema: z.string(),

@@ -3,6 +3,7 @@
  * (a wide table must not flood the model's context), a compact text rendering, and always which policy,
  * database and user answered, and whether anything was cut.
  */
+import type { DatabaseEngine } from '@dbwarden/api';
 import type { ResolvedPolicy } from '../policies/resolve.js';
 import type { QueryResponse } from '../queries.js';
 import type { Value } from '../runner/index.js';
@@ -10,7 +11,7 @@ import type { Value } from '../runner/index.js';
 export interface Provenance {
   namespace: string;
   policy: string;
-  engine: 'postgres' | 'mysql';
+  engine: DatabaseEngine;
   database: string;
   /** The policy's database user that ran it (never a password). */
   user: string;

@@ -5,6 +5,7 @@
  */
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { databaseEngines } from '@dbwarden/api';
 import { z } from 'zod';
 import type { Identity } from '../auth/identity.js';
 import { ApiError, Forbidden, NotFound } from '../errors.js';
@@ -46,7 +47,7 @@ const policyRef = {
 const statement = { sql: z.string().min(1).max(1_000_000).describe('One SQL statement (SELECT, or WITH … SELECT)') };
 
 const provenance = z.object({
-  namespace: z.string(), policy: z.string(), engine: z.enum(['postgres', 'mysql']), database: z.string(), user: z.string(),
+  namespace: z.string(), policy: z.string(), engine: z.enum(databaseEngines), database: z.string(), user: z.string(),
 });
 const rowsOutput = {
   provenance,
@@ -104,7 +105,7 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
     inputSchema: {},
     outputSchema: {
       policies: z.array(z.object({
-        namespace: z.string(), name: z.string(), engine: z.enum(['postgres', 'mysql']).nullable(), access: z.enum(['read-only', 'read-write']),
+        namespace: z.string(), name: z.string(), engine: z.enum(databaseEngines).nullable(), access: z.enum(['read-only', 'read-write']),
         ready: z.boolean(), tables: z.array(z.object({ schema: z.string().optional(), name: z.string(), columns: z.array(z.string()).optional() })).nullable(),
         schemas: z.array(z.string()).nullable(), posture: z.object({ passed: z.number(), total: z.number(), summary: z.string() }).nullable(),
         rowLimit: z.number().int(),

@@ -1,11 +1,11 @@
-import type { AccessPolicy, DatabaseConnection } from '@dbwarden/api';
+import type { AccessPolicy, DatabaseConnection, DatabaseEngine } from '@dbwarden/api';
 import { defaultPorts } from '@dbwarden/api';
 import { parseDuration } from '@dbwarden/api/duration';
 import { ConsoleDisabled, NotFound, PolicyNotReady } from '../errors.js';
 import type { Dialect, GuardPolicy } from '../guard/index.js';
 import type { KubeCatalog } from '../kube/catalog.js';
 import type { CredentialCache } from '../kube/credentials.js';
-import type { Engine, RunOptions, Target, TlsMode } from '../runner/index.js';
+import type { RunOptions, Target, TlsMode } from '../runner/index.js';
 
 export const defaultRowLimit = 1000;
 export const defaultStatementTimeout = '15s';
@@ -19,7 +19,7 @@ export interface ResolvedPolicy {
   key: string;
   policy: AccessPolicy;
   connection: DatabaseConnection;
-  engine: Engine;
+  engine: DatabaseEngine;
   dialect: Dialect;
   /** What the SQL guard lets through. */
   guard: GuardPolicy;

@@ -1,4 +1,4 @@
-import type { AccessPolicy, Condition, DatabaseConnection } from '@dbwarden/api';
+import type { AccessPolicy, Condition, DatabaseConnection, DatabaseEngine } from '@dbwarden/api';
 import { defaultPorts } from '@dbwarden/api';
 import { defaultRowLimit, defaultStatementTimeout } from './resolve.js';
 
@@ -12,7 +12,7 @@ export interface PolicySummary extends ReadySummary {
   namespace: string;
   name: string;
   connection: string;
-  engine: 'postgres' | 'mysql' | null;
+  engine: DatabaseEngine | null;
   access: 'read-only' | 'read-write';
   username: string | null;
   tables: Array<{ schema?: string; name: string; columns?: string[] }> | null;
@@ -28,7 +28,7 @@ export interface PolicySummary extends ReadySummary {
 export interface ConnectionSummary extends ReadySummary {
   namespace: string;
   name: string;
-  engine: 'postgres' | 'mysql';
+  engine: DatabaseEngine;
   host: string;
   port: number;
   database: string;

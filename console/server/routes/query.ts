@@ -1,9 +1,7 @@
 import type { Response, Router } from 'express';
 import { csvRow } from '../csv.js';
-import { identityOf, requestIdOf } from '../http/auth.js';
-import { clientGone } from '../http/disconnect.js';
-import { policyParams, queryRequest } from '../http/schemas.js';
-import { validate } from '../http/validate.js';
+import { policyAccess, policyPath } from '../http/policy-access.js';
+import { queryRequest, type queryResponse, type Reply } from '../http/schemas.js';
 import type { ApiDeps } from './deps.js';
 
 /**
@@ -11,24 +9,18 @@ import type { ApiDeps } from './deps.js';
  * cancels the statement in the database.
  */
 export function queryRoutes(router: Router, deps: ApiDeps): void {
-  router.post('/namespaces/:namespace/policies/:name/query', async (req, res) => {
-    const { namespace, name } = validate(policyParams, req.params, 'path');
-    const body = validate(queryRequest, req.body, 'request body');
-    const identity = identityOf(res);
-    const signal = clientGone(res);
-    const resolved = await deps.queries.authorize(identity, namespace, name);
-    res.json(await deps.queries.execute(resolved, body.sql, body.confirm === true, { identity, source: 'sql', requestId: requestIdOf(req), signal }));
+  const withQuery = policyAccess(deps.queries, queryRequest);
+
+  router.post(`${policyPath}/query`, withQuery, async (_req, res) => {
+    const { policy, body, queryContext } = withQuery.of(res);
+    res.json(await deps.queries.execute(policy, body.sql, body.confirm === true, queryContext('sql')) satisfies Reply<typeof queryResponse>);
   });
 
-  router.post('/namespaces/:namespace/policies/:name/query.csv', async (req, res) => {
-    const { namespace, name } = validate(policyParams, req.params, 'path');
-    const body = validate(queryRequest, req.body, 'request body');
-    const identity = identityOf(res);
-    const signal = clientGone(res);
-    const resolved = await deps.queries.authorize(identity, namespace, name);
-    const summary = await deps.queries.stream(resolved, body.sql, body.confirm === true, { identity, source: 'csv', requestId: requestIdOf(req), signal }, {
+  router.post(`${policyPath}/query.csv`, withQuery, async (_req, res) => {
+    const { policy, body, queryContext } = withQuery.of(res);
+    const summary = await deps.queries.stream(policy, body.sql, body.confirm === true, queryContext('csv'), {
       columns: (columns) => {
-        startCsv(res, `${namespace}-${name}.csv`);
+        startCsv(res, `${policy.namespace}-${policy.name}.csv`);
         res.write(csvRow(columns.map((c) => c.name)));
       },
       row: (values) => {

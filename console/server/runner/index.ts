@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { QueryCancelled } from '../errors.js';
 import { Admission } from './admission.js';
-import { MysqlPool } from './mysql.js';
-import { PostgresPool } from './postgres.js';
-import type { ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target } from './types.js';
+import { enginePools } from './pools.js';
+import type { ColumnInfo, EnginePool, QueryResult, RowSink, RunOptions, StreamSummary, Target } from './types.js';
 
 export type * from './types.js';
 
@@ -23,7 +22,7 @@ interface Entry {
   key: string;
   /** The credentials Secret's resourceVersion the pool was built from (for logs). */
   version?: string;
-  pool: PostgresPool | MysqlPool;
+  pool: EnginePool;
   admission: Admission;
   lastUsed: number;
 }
@@ -67,7 +66,7 @@ export class QueryRunner {
     await Promise.allSettled(entries.map((e) => e.pool.close()));
   }
 
-  private async with<T>(target: Target, work: (pool: PostgresPool | MysqlPool) => Promise<T>, signal?: AbortSignal): Promise<T> {
+  private async with<T>(target: Target, work: (pool: EnginePool) => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (signal?.aborted) throw new QueryCancelled();
     const entry = this.entry(target);
     const release = await entry.admission.acquire(signal);
@@ -97,7 +96,7 @@ export class QueryRunner {
     }
     const max = Math.max(1, Math.min(target.maxConnections, this.settings.poolMax));
     const sized = { ...target, maxConnections: max };
-    const pool = target.engine === 'postgres' ? new PostgresPool(sized, this.settings) : new MysqlPool(sized, this.settings);
+    const pool = enginePools[target.engine](sized, this.settings);
     const entry: Entry = {
       key, pool, admission: new Admission(max, this.settings.queueMax, this.settings.queueTimeoutMs), lastUsed: Date.now(),
       ...(target.version !== undefined ? { version: target.version } : {}),

@@ -3,11 +3,7 @@ import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
 import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
 import { mysqlTransport } from '@dbwarden/api/tls';
-import type { Column, ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
-
-export interface PoolSettings {
-  idleMs: number;
-}
+import type { Column, ColumnInfo, EnginePool, PoolSettings, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
 
 /** Options that make values exact and JSON-friendly: dates and big numbers as the server's text. */
 export const mysqlValueOptions = {
@@ -32,7 +28,7 @@ const sessionLimits = new WeakMap<PoolConnection, string>();
 const cancelGraceMs = 5_000;
 
 /** One policy's MySQL/MariaDB connections, as the policy's own user. */
-export class MysqlPool {
+export class MysqlPool implements EnginePool {
   private readonly pool: mysql.Pool;
   private flavour?: Promise<'mysql' | 'mariadb'>;
 

@@ -4,7 +4,7 @@ import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled
 import { postgresDefaultSchema } from '../guard/index.js';
 import { secrets } from '../redact.js';
 import { postgresSsl } from '@dbwarden/api/tls';
-import type { Column, ColumnInfo, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
+import type { Column, ColumnInfo, EnginePool, PoolSettings, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
 
 /** Types whose JavaScript form is exact (and JSON-native); every other type stays the server's text. */
 const parsedTypes = new Set([16, 21, 23, 26, 114, 700, 701, 3802]);
@@ -121,12 +121,8 @@ class TransactionStatement extends pg.Query {
   }
 }
 
-export interface PoolSettings {
-  idleMs: number;
-}
-
 /** One policy's PostgreSQL connections, as the policy's own user. */
-export class PostgresPool {
+export class PostgresPool implements EnginePool {
   private readonly pool: pg.Pool;
   /** How to reach the server as the policy's user: for the pool, and for a cancel request's own connection. */
   private readonly connection: pg.ClientConfig;

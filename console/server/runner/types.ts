@@ -1,8 +1,7 @@
+import type { DatabaseEngine } from '@dbwarden/api';
 import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
 
 export type { TlsMode, TlsSettings };
-export type Engine = 'postgres' | 'mysql';
-
 
 /** Where and as whom a policy's console queries run: built from the policy's Secret (kube/credentials.ts). */
 export interface Target {
@@ -10,7 +9,7 @@ export interface Target {
   owner: string;
   /** The credentials Secret's resourceVersion the target was built from (not secret; for retries and logs). */
   version?: string;
-  engine: Engine;
+  engine: DatabaseEngine;
   host: string;
   port: number;
   database: string;
@@ -44,7 +43,7 @@ export interface Column {
 }
 
 /** A value as JSON carries it: numbers, booleans and JSON as such, everything else as the database's text. */
-export type Value = string | number | boolean | null | object;
+export type Value = string | number | boolean | null | Record<string, unknown> | unknown[];
 
 export interface QueryResult {
   columns: Column[];
@@ -72,4 +71,18 @@ export interface ColumnInfo {
   column: string;
   type: string;
   nullable: boolean;
+}
+
+export interface PoolSettings {
+  /** Idle connections close after this. */
+  idleMs: number;
+}
+
+/** One policy's connections to its database, as the policy's own user: what each engine's pool implements. */
+export interface EnginePool {
+  run(sql: string, options: RunOptions): Promise<QueryResult>;
+  stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary>;
+  /** The tables and columns the user can see. */
+  columns(): Promise<ColumnInfo[]>;
+  close(): Promise<void>;
 }

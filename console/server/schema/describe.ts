@@ -1,3 +1,4 @@
+import type { DatabaseEngine } from '@dbwarden/api';
 import { policyCovers } from '../guard/index.js';
 import type { ResolvedPolicy } from '../policies/resolve.js';
 import type { ColumnInfo, QueryRunner, Target } from '../runner/index.js';
@@ -17,7 +18,7 @@ export interface SchemaTable {
 export interface SchemaDescription {
   namespace: string;
   policy: string;
-  engine: 'postgres' | 'mysql';
+  engine: DatabaseEngine;
   database: string;
   tables: SchemaTable[];
 }

@@ -1,4 +1,4 @@
-import type { Answer, Connection, Identity, Info, Policy, PolicyRef, QueryResult, Schema } from './types.js';
+import type { Answer, AskRequest, Connection, Identity, Info, Policy, PolicyRef, QueryRequest, QueryResult, Schema } from './types.js';
 
 /** An error from the console's API (`{"error": {"code", "message"}}`), or from reaching it (status 0). */
 export class ApiError extends Error {
@@ -48,11 +48,13 @@ export class ConsoleApi {
   }
 
   query(policy: PolicyRef, sql: string, confirm: boolean, signal?: AbortSignal): Promise<QueryResult> {
-    return this.request('POST', `${policyPath(policy)}/query`, { sql, ...(confirm ? { confirm: true } : {}) }, signal);
+    const body: QueryRequest = { sql, ...(confirm ? { confirm: true } : {}) };
+    return this.request('POST', `${policyPath(policy)}/query`, body, signal);
   }
 
   ask(policy: PolicyRef, question: string, conversationId: string | undefined, signal?: AbortSignal): Promise<Answer> {
-    return this.request('POST', `${policyPath(policy)}/ask`, { question, ...(conversationId ? { conversationId } : {}) }, signal);
+    const body: AskRequest = { question, ...(conversationId ? { conversationId } : {}) };
+    return this.request('POST', `${policyPath(policy)}/ask`, body, signal);
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, signal: AbortSignal | undefined): Promise<T> {

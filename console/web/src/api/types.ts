@@ -1,115 +1,26 @@
-/** The console server's JSON shapes (docs/console.md, GET /openapi.json). */
+import type { z } from 'zod';
+import type * as schemas from '../../../server/http/schemas.js';
 
-export type Engine = 'postgres' | 'mysql';
-export type Access = 'read-only' | 'read-write';
-export type Value = string | number | boolean | null | Record<string, unknown> | unknown[];
+/** The console server's JSON shapes, from the zod schemas the server documents its API with (GET /openapi.json). */
 
-export interface Identity {
-  username: string;
-  uid?: string;
-  groups: string[];
-}
+export type Identity = z.output<typeof schemas.identity>;
+export type Info = z.output<typeof schemas.info>;
+export type Policy = z.output<typeof schemas.policySummary>;
+export type Connection = z.output<typeof schemas.connectionSummary>;
+export type Schema = z.output<typeof schemas.schemaDescription>;
+export type QueryResult = z.output<typeof schemas.queryResponse>;
+export type Answer = z.output<typeof schemas.askAnswer>;
+export type QueryRequest = z.input<typeof schemas.queryRequest>;
+export type AskRequest = z.input<typeof schemas.askRequest>;
 
-export interface Info {
-  ai: { enabled: boolean; model: string | null; hint: string | null };
-}
-
-export interface PostureCheck {
-  name: string;
-  passed: boolean;
-  message: string;
-}
-
-export interface Posture {
-  passed: number;
-  total: number;
-  summary: string;
-  checks?: PostureCheck[];
-}
-
-export interface Policy {
-  namespace: string;
-  name: string;
-  connection: string;
-  engine: Engine | null;
-  access: Access;
-  ready: boolean;
-  reason: string | null;
-  message: string | null;
-  username: string | null;
-  tables: Array<{ schema?: string; name: string; columns?: string[] }> | null;
-  schemas: string[] | null;
-  posture: Posture | null;
-  console: { rowLimit: number; statementTimeout: string; useReadReplica: boolean };
-  readReplica: boolean;
-  lastRotationTime?: string | null;
-  nextRotationTime?: string | null;
-}
-
-export interface Connection {
-  namespace: string;
-  name: string;
-  engine: Engine;
-  host: string;
-  port: number;
-  database: string;
-  ready: boolean;
-  reason: string | null;
-  message: string | null;
-  serverVersion: string | null;
-  tls: { mode: string; encrypted: boolean | null; verified: boolean | null; protocol: string | null };
-  readReplica: { host: string; port: number } | null;
-  posture: (Posture & { checks: PostureCheck[] }) | null;
-}
-
-export interface SchemaColumn {
-  name: string;
-  type: string;
-  nullable: boolean;
-}
-
-export interface SchemaTable {
-  schema: string;
-  name: string;
-  columns: SchemaColumn[];
-}
-
-export interface Schema {
-  namespace: string;
-  policy: string;
-  engine: Engine;
-  database: string;
-  tables: SchemaTable[];
-}
-
-export interface Column {
-  name: string;
-  type: string;
-}
-
-export interface QueryResult {
-  columns: Column[];
-  rows: Value[][];
-  rowCount: number;
-  truncated: boolean;
-  durationMs: number;
-}
-
-export interface Refusal {
-  code: string;
-  message: string;
-}
-
-export interface Answer {
-  conversationId: string;
-  question: string;
-  model: string;
-  sql: string | null;
-  explanation: string;
-  result: QueryResult | null;
-  attempts: Array<{ sql: string | null; error: Refusal }>;
-  error: Refusal | null;
-}
+export type Access = Policy['access'];
+export type SchemaTable = Schema['tables'][number];
+export type Column = QueryResult['columns'][number];
+export type Value = QueryResult['rows'][number][number];
+export type Refusal = NonNullable<Answer['error']>;
+export type PostureCheck = NonNullable<Connection['posture']>['checks'][number];
+/** A policy's posture summary, or its connection's with every check. */
+export type Posture = NonNullable<Policy['posture']> & { checks?: PostureCheck[] };
 
 /** A policy as the page names it. */
 export interface PolicyRef {

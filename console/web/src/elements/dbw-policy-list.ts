@@ -1,10 +1,9 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { policyKey, type Connection, type Policy, type PolicyRef } from '../api/types.js';
+import { engineViews } from '../lib/engines.js';
 import { exactTime, relativeTime } from '../lib/format.js';
 import { shared } from '../styles/shared.js';
 import './dbw-posture.js';
-
-const engineNames = { postgres: 'PostgreSQL', mysql: 'MySQL/MariaDB' } as const;
 
 /**
  * The policies the signed-in person may query, each with its connection's engine, host, readiness and
@@ -67,7 +66,7 @@ export class DbwPolicyList extends LitElement {
             <span class="name">${p.name}</span> <span class="ns">· ${p.namespace}</span>
           </button>
           <div class="facts">
-            <span class="badge">${p.engine ? engineNames[p.engine] : 'engine unknown'}</span>
+            <span class="badge">${p.engine ? engineViews[p.engine].label : 'engine unknown'}</span>
             <span class="badge ${p.access === 'read-only' ? 'ro' : 'rw'}">${p.access}</span>
             ${p.ready ? html`<span class="ok" title="The operator reports the policy Ready">● Ready</span>`
               : html`<span class="bad" title=${p.message ?? ''}>● Not ready${p.reason ? html`: <span class="reason">${p.reason}</span>` : nothing}</span>`}

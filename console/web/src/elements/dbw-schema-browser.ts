@@ -1,7 +1,9 @@
 import { Task } from '@lit/task';
 import { css, html, LitElement, nothing } from 'lit';
 import type { ConsoleApi } from '../api/client.js';
+import type { DatabaseEngine } from '@dbwarden/api/engine';
 import type { PolicyRef, SchemaTable } from '../api/types.js';
+import { engineViews } from '../lib/engines.js';
 import { shared } from '../styles/shared.js';
 import './dbw-problem.js';
 
@@ -48,9 +50,8 @@ export class DbwSchemaBrowser extends LitElement {
     this.filter = '';
   }
 
-  private preview(t: SchemaTable, engine: string): void {
-    const name = engine === 'postgres' ? `${t.schema}.${t.name}` : t.name;
-    this.dispatchEvent(new CustomEvent('dbw-use-sql', { detail: `SELECT * FROM ${name} LIMIT 100`, bubbles: true, composed: true }));
+  private preview(t: SchemaTable, engine: DatabaseEngine): void {
+    this.dispatchEvent(new CustomEvent('dbw-use-sql', { detail: `SELECT * FROM ${engineViews[engine].sqlName(t)} LIMIT 100`, bubbles: true, composed: true }));
   }
 
   override render() {
@@ -70,7 +71,7 @@ export class DbwSchemaBrowser extends LitElement {
             ${s.tables.length > 8 ? html`<input type="search" aria-label="Filter tables and columns" placeholder="Filter tables and columns" .value=${this.filter} @input=${(e: Event) => (this.filter = (e.target as HTMLInputElement).value)} />` : nothing}
             <ul class="tables" aria-labelledby="schema-title">
               ${tables.map((t) => html`<li data-table=${t.name}><details>
-                <summary><span class="t">${s.engine === 'postgres' && t.schema !== 'public' ? `${t.schema}.` : ''}${t.name}</span>
+                <summary><span class="t">${engineViews[s.engine].listedName(t)}</span>
                   <span class="n">${t.columns.length} columns</span>
                   <button type="button" class="link small" @click=${(e: Event) => { e.preventDefault(); this.preview(t, s.engine); }} aria-label="Preview ${t.name} in the SQL editor">Preview</button>
                 </summary>

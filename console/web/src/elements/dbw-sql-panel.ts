@@ -4,6 +4,7 @@ import type { Policy } from '../api/types.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { ShortcutController } from '../controllers/shortcut-controller.js';
 import { tryParseDuration } from '@dbwarden/api/duration';
+import { engineViews } from '../lib/engines.js';
 import { historyEntry, historyEvent, type LoadRequest } from '../lib/history.js';
 import { problemOf } from '../lib/problems.js';
 import { shared } from '../styles/shared.js';
@@ -63,7 +64,7 @@ export class DbwSqlPanel extends LitElement {
     if (!p) return nothing;
     const timeout = tryParseDuration(p.console.statementTimeout);
     return html`
-      <dbw-sql-editor label="SQL for ${p.name}" .value=${this.sql} placeholder=${p.engine === 'postgres' ? 'SELECT * FROM public.products LIMIT 10' : 'SELECT * FROM products LIMIT 10'}
+      <dbw-sql-editor label="SQL for ${p.name}" .value=${this.sql} placeholder=${p.engine ? engineViews[p.engine].placeholder : 'SELECT * FROM products LIMIT 10'}
         @dbw-change=${(e: CustomEvent<string>) => (this.sql = e.detail)}></dbw-sql-editor>
       <div class="actions">
         <button type="button" class="primary" ?disabled=${!this.sql.trim() || this.query.running} @click=${() => void this.run()}>Run</button>
