@@ -168,6 +168,27 @@ describe.each(['postgres', 'mysql'] as const)('WritePreviews (%s)', (engine: Eng
     expect(Number(after[0]?.s)).toBeCloseTo(Number(before[0]?.s) + Number(before[0]?.n), 2);
   });
 
+  it.runIf(engine === 'postgres')('follows UPDATE ... FROM: each target row once, as the write matches it', async () => {
+    const sql = "UPDATE orders SET status = 'joined' FROM products p WHERE p.id = orders.id AND p.id <= 4 AND orders.id IN (SELECT id FROM orders WHERE id < 4)";
+    const preview = await previews.propose(ctx, sql);
+    expect(preview.rowCount).toBe(3);
+    expect(preview.before.rows.map((r) => r[0])).toEqual([1, 2, 3]);
+    expect(preview.after.rows.map((r) => [r[0], r[3]])).toEqual([[1, 'joined'], [2, 'joined'], [3, 'joined']]);
+    expect((await previews.confirm(ctx, sql, preview.token)).rowCount).toBe(3);
+    expect(await db.superQuery("SELECT id FROM orders WHERE status = 'joined' ORDER BY id")).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }]);
+  });
+
+  it.runIf(engine === 'mysql')('follows UPDATE ... ORDER BY ... LIMIT: the rows the limit picks', async () => {
+    const sql = "UPDATE products SET category = 'cheapest' WHERE category <> 'previewed' ORDER BY price, id LIMIT 2";
+    const expected = (await db.superQuery<{ id: number }>("SELECT id FROM products WHERE category <> 'previewed' ORDER BY price, id LIMIT 2")).map((r) => r.id);
+    const preview = await previews.propose(ctx, sql);
+    expect(preview.rowCount).toBe(2);
+    expect(preview.before.rows.map((r) => r[0])).toEqual(expected);
+    expect(preview.after.rows.map((r) => [r[0], r[2]])).toEqual(expected.map((id) => [id, 'cheapest']));
+    expect((await previews.confirm(ctx, sql, preview.token)).rowCount).toBe(2);
+    expect((await db.superQuery<{ id: number }>("SELECT id FROM products WHERE category = 'cheapest' ORDER BY price, id")).map((r) => r.id)).toEqual(expected);
+  });
+
   it('applies the policy\'s statement timeout to the preview', async () => {
     const slow = 'UPDATE products SET stock = stock WHERE id < (SELECT count(*) FROM orders a, orders b, orders c)';
     const started = Date.now();
