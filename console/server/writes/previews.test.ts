@@ -189,6 +189,27 @@ describe.each(['postgres', 'mysql'] as const)('WritePreviews (%s)', (engine: Eng
     expect((await db.superQuery<{ id: number }>("SELECT id FROM products WHERE category = 'cheapest' ORDER BY price, id")).map((r) => r.id)).toEqual(expected);
   });
 
+  it('previews through a user that may read and write only some columns', async () => {
+    const limited = `cl_${randomBytes(4).toString('hex')}`;
+    if (engine === 'postgres') {
+      await db.superQuery(`CREATE ROLE ${limited} LOGIN PASSWORD '${password}'`);
+      await db.superQuery(`GRANT CONNECT ON DATABASE ${db.database} TO ${limited}`);
+      await db.superQuery(`GRANT SELECT (id, name, category), UPDATE (category) ON products TO ${limited}`);
+    } else {
+      await db.superQuery(`CREATE USER '${limited}'@'%' IDENTIFIED BY '${password}' REQUIRE SSL`);
+      await db.superQuery(`GRANT SELECT (id, name, category), UPDATE (category) ON ${db.database}.products TO '${limited}'@'%'`);
+    }
+    const columnCtx: WriteContext = { ...ctx, target: { ...ctx.target, owner: `test/${limited}`, user: limited } };
+    const sql = "UPDATE products SET category = 'columns' WHERE id IN (35, 36)";
+    const preview = await previews.propose(columnCtx, sql);
+    expect(preview.rowCount).toBe(2);
+    expect(preview.before.columns.map((c) => c.name)).toEqual(['id', 'name', 'category']);
+    if (engine === 'postgres') expect(preview.note).toMatch(/only some columns/);
+    else expect(preview.after.rows.map((r) => r[2])).toEqual(['columns', 'columns']);
+    expect((await previews.confirm(columnCtx, sql, preview.token)).rowCount).toBe(2);
+    expect((await products("category = 'columns'")).map((r) => r[0])).toEqual(['35', '36']);
+  });
+
   it('applies the policy\'s statement timeout to the preview', async () => {
     const slow = 'UPDATE products SET stock = stock WHERE id < (SELECT count(*) FROM orders a, orders b, orders c)';
     const started = Date.now();
