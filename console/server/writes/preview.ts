@@ -152,11 +152,15 @@ export class WritePreviews {
     });
     if (plan.kind === 'delete' || write.affectedRows === 0) return { after: { columns: before.columns, rows: [], truncated: false } };
     let rows: TransactionResult;
-    if (ctx.target.engine === 'postgres') {
-      if (!facts.tableSelect) return none('The rows after the write are not shown: the policy may read only some columns of this table.');
+    if (ctx.target.engine === 'postgres' && facts.tableSelect) {
+      // Reading xmin (a system column) needs SELECT on the whole table.
       rows = await tx.query(plan.writtenRows(facts.columns, facts.key, this.sampleRows + 1), [], this.sampleRows);
     } else {
-      if (plan.kind === 'insert') return none('On MySQL/MariaDB the new rows are not shown; the count is exact.');
+      if (plan.kind === 'insert') {
+        return none(ctx.target.engine === 'postgres'
+          ? 'The new rows are not shown: the policy may read only some columns of this table; the count is exact.'
+          : 'On MySQL/MariaDB the new rows are not shown; the count is exact.');
+      }
       if (facts.key.length === 0) return none('The rows after the write are not shown: the table has no primary key the policy may read.');
       const keyAt = facts.key.map((k) => facts.columns.indexOf(k));
       const sampled = before.rows.slice(0, this.sampleRows);
