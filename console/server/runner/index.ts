@@ -4,8 +4,10 @@ import { QueryCancelled } from '../errors.js';
 import { Admission } from './admission.js';
 import { enginePools } from './pools.js';
 import type { ColumnInfo, EnginePool, QueryResult, RowSink, RunOptions, StreamSummary, Target } from './types.js';
+import type { TransactionWork } from './transaction.js';
 
 export type * from './types.js';
+export type * from './transaction.js';
 
 export interface RunnerSettings {
   /** Most connections per policy (a policy's connectionLimit lowers it). */
@@ -50,6 +52,14 @@ export class QueryRunner {
 
   stream(target: Target, sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary> {
     return this.with(target, (pool) => pool.stream(sql, options, sink), options.signal);
+  }
+
+  /**
+   * Several statements in one read-write transaction on one of the policy's connections, with its limits,
+   * committed only when `work` says so (write previews: always rolled back; confirmed runs: after a check).
+   */
+  transaction<T>(target: Target, options: RunOptions, work: TransactionWork<T>): Promise<T> {
+    return this.with(target, (pool) => pool.writeTransaction(options, work), options.signal);
   }
 
   /** The tables and columns the target's user can see. */

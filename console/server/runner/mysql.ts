@@ -3,6 +3,8 @@ import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
 import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
 import { mysqlTransport } from '@dbwarden/api/tls';
+import { mysqlTransaction } from './mysql-transaction.js';
+import type { TransactionWork } from './transaction.js';
 import type { Column, ColumnInfo, EnginePool, PoolSettings, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
 
 /** Options that make values exact and JSON-friendly: dates and big numbers as the server's text. */
@@ -219,6 +221,13 @@ export class MysqlPool implements EnginePool {
     sessionLimits.set(conn, limits);
   }
 
+  /** Several statements in one InnoDB read-write transaction with the policy's limits, committed only if `work` says so. */
+  async writeTransaction<T>(options: RunOptions, work: TransactionWork<T>): Promise<T> {
+    const flavour = await this.serverFlavour();
+    const conn = await this.connect();
+    return mysqlTransaction(conn, () => this.limit(conn, flavour, { ...options, readOnly: false }), work, translate);
+  }
+
   /** The columns this user can see in the connection's database (information_schema hides the rest). */
   async columns(): Promise<ColumnInfo[]> {
     const conn = await this.connect();
@@ -274,7 +283,7 @@ export class MysqlPool implements EnginePool {
   }
 }
 
-function translate(err: unknown): Error {
+export function translate(err: unknown): Error {
   if (err instanceof DatabaseError || err instanceof StatementTimeout || err instanceof DatabaseUnavailable) return err;
   const e = err as { code?: string; errno?: number; sqlState?: string; message?: string; fatal?: boolean };
   const message = e.message ?? String(err);

@@ -4,6 +4,8 @@ import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled
 import { postgresDefaultSchema } from '../guard/index.js';
 import { secrets } from '../redact.js';
 import { postgresSsl } from '@dbwarden/api/tls';
+import { postgresTransaction } from './postgres-transaction.js';
+import type { TransactionWork } from './transaction.js';
 import type { Column, ColumnInfo, EnginePool, PoolSettings, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
 
 /** Types whose JavaScript form is exact (and JSON-native); every other type stays the server's text. */
@@ -212,6 +214,11 @@ export class PostgresPool implements EnginePool {
     }));
   }
 
+  /** Several statements in one read-write transaction with the policy's limits, committed only if `work` says so. */
+  async writeTransaction<T>(options: RunOptions, work: TransactionWork<T>): Promise<T> {
+    return postgresTransaction(await this.connect(), frameOf({ ...options, readOnly: false }).before, work, { columnsOf, translate });
+  }
+
   /** The columns this user can see, outside the system schemas (information_schema hides the rest). */
   async columns(): Promise<ColumnInfo[]> {
     const client = await this.connect();
@@ -353,7 +360,7 @@ function frameOf(options: RunOptions): Frame {
   };
 }
 
-function columnsOf(fields: FieldDef[]): Column[] {
+export function columnsOf(fields: FieldDef[]): Column[] {
   return fields.map((f) => ({ name: f.name, type: typeNames[f.dataTypeID] ?? `oid:${f.dataTypeID}` }));
 }
 
@@ -361,7 +368,7 @@ function columnsOf(fields: FieldDef[]): Column[] {
  * The database's own message, typed: timeouts apart, connection failures (classes 08 and 28, and 57P: the
  * server ended the session, e.g. the operator retiring a rotated user) as 502.
  */
-function translate(err: unknown): Error {
+export function translate(err: unknown): Error {
   if (err instanceof DatabaseError || err instanceof StatementTimeout || err instanceof DatabaseUnavailable) return err;
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);

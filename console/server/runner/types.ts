@@ -1,5 +1,6 @@
 import type { DatabaseEngine } from '@dbwarden/api';
 import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
+import type { TransactionWork } from './transaction.js';
 
 export type { TlsMode, TlsSettings };
 
@@ -84,5 +85,7 @@ export interface EnginePool {
   stream(sql: string, options: RunOptions, sink: RowSink): Promise<StreamSummary>;
   /** The tables and columns the user can see. */
   columns(): Promise<ColumnInfo[]>;
+  /** Several statements in one read-write transaction on one connection (write previews and confirmations). */
+  writeTransaction<T>(options: RunOptions, work: TransactionWork<T>): Promise<T>;
   close(): Promise<void>;
 }
