@@ -3,7 +3,7 @@ import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
 export type { TlsMode, TlsSettings };
 /**
  * One interface for the database engines the operator provisions users in. Implementations:
- * postgres.ts (PostgreSQL 13+) and mysql.ts (MySQL 8 and MariaDB 10.11+).
+ * postgres/engine.ts (PostgreSQL 13+) and mysql/engine.ts (MySQL 8 and MariaDB 10.11+).
  *
  * Rules every implementation keeps:
  * - Identifiers are validated (identifiers.ts) and quoted by the engine's own rules; values are passed

@@ -1,6 +1,6 @@
 import type { ConnectionSettings, Engine, EngineObserver } from './engine.js';
-import { MysqlEngine } from './mysql.js';
-import { PostgresEngine } from './postgres.js';
+import { MysqlEngine } from './mysql/engine.js';
+import { PostgresEngine } from './postgres/engine.js';
 
 /** The engine for a connection's settings: PostgreSQL, or MySQL/MariaDB. */
 export function createEngine(settings: ConnectionSettings, observer?: EngineObserver): Engine {

@@ -1,4 +1,4 @@
-import { EngineError, type EngineErrorReason } from './engine.js';
+import { EngineError, type EngineErrorReason } from '../engine.js';
 
 /** The fields of a mysql2 or Node error that say what went wrong. Never `sql`: it may hold a password. */
 interface DriverError {

@@ -22,9 +22,9 @@ import {
   type PrincipalSpec,
   type ServerFacts,
   type SyncResult,
-} from './engine.js';
-import { assertIdentifier, assertUsername } from './identifiers.js';
-import { assertNotReserved, assertNotSystemSchema, mysqlSystemDatabases, systemObjects } from './system-objects.js';
+} from '../engine.js';
+import { assertIdentifier, assertUsername } from '../identifiers.js';
+import { assertNotReserved, assertNotSystemSchema, mysqlSystemDatabases, systemObjects } from '../system-objects.js';
 import {
   alterAttributesStatement,
   attributesDrifted,
@@ -34,15 +34,15 @@ import {
   setPasswordStatement,
   type Account,
   type WithoutPasswords,
-} from './mysql-accounts.js';
-import { AdminConnection, statement, text, tryLogin } from './mysql-connection.js';
-import { errno } from './mysql-errors.js';
-import { LoginProofs } from './mysql-login-proofs.js';
-import { readFacts } from './mysql-facts.js';
-import { desiredHeld, grantReport, readHeld, resolveTables, type HeldByLogin } from './mysql-grants.js';
-import { notation, outsideDatabaseDml, storedPatternMatches, uniqueHeld, without, type Held } from './mysql-privileges.js';
-import { hasDualPasswords, readServer } from './mysql-server.js';
-import { grantStatements, needsRevokeAll, revokeAllStatement, revokeRoleStatement, revokeStatements } from './mysql-statements.js';
+} from './accounts.js';
+import { AdminConnection, statement, text, tryLogin } from './connection.js';
+import { errno } from './errors.js';
+import { LoginProofs } from './login-proofs.js';
+import { readFacts } from './facts.js';
+import { desiredHeld, grantReport, readHeld, resolveTables, type HeldByLogin } from './grants.js';
+import { notation, outsideDatabaseDml, storedPatternMatches, uniqueHeld, without, type Held } from './privileges.js';
+import { hasDualPasswords, readServer } from './server.js';
+import { grantStatements, needsRevokeAll, revokeAllStatement, revokeRoleStatement, revokeStatements } from './statements.js';
 import { mysqlTransport, type MysqlTransport } from '@dbwarden/api/tls';
 
 export type KnownPasswords = Record<string, string[]>;

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { EngineObserver } from './engine.js';
+import type { EngineObserver } from '../engine.js';
 
 /** Quoting for the utility statements (GRANT, CREATE ROLE...) that cannot take parameters. */
 export const ident = (name: string): string => pg.escapeIdentifier(name);

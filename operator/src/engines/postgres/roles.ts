@@ -1,6 +1,6 @@
-import { EngineError, type Ownership, type PrincipalSpec } from './engine.js';
-import { assertUsername } from './identifiers.js';
-import { ident, literal, type Queryable, type Write } from './postgres-sql.js';
+import { EngineError, type Ownership, type PrincipalSpec } from '../engine.js';
+import { assertUsername } from '../identifiers.js';
+import { ident, literal, type Queryable, type Write } from './sql.js';
 
 const markerPrefix = 'managed by dbwarden: ';
 

@@ -1,7 +1,7 @@
 /** Least-privilege findings for one login: attributes, memberships, ownership and CREATE rights. */
-import type { LoginAudit } from './engine.js';
-import { isManagedComment, roleColumns, type RoleRow } from './postgres-roles.js';
-import type { Queryable } from './postgres-sql.js';
+import type { LoginAudit } from '../engine.js';
+import { isManagedComment, roleColumns, type RoleRow } from './roles.js';
+import type { Queryable } from './sql.js';
 
 interface ReachedRole extends RoleRow {
   direct: boolean;

@@ -1,6 +1,6 @@
 /**
  * MysqlEngine against the real local MariaDB 10.11 (MySQL 8 branches are not reachable here). Most tests use a
- * least-privilege admin made the way mysql.ts documents it; the state of the database is asserted with the
+ * least-privilege admin made the way mysql/engine.ts documents it; the state of the database is asserted with the
  * environment's full admin.
  */
 import { tracingChannel } from 'node:diagnostics_channel';
@@ -9,10 +9,10 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createShopMysql } from '../../../hack/shop/shop.js';
-import { mariadbAdmin } from '../../../test/support/databases.js';
-import { required } from '../../../test/support/env.js';
-import { generatePassword } from '../credentials/password.js';
+import { createShopMysql } from '../../../../hack/shop/shop.js';
+import { mariadbAdmin } from '../../../../test/support/databases.js';
+import { required } from '../../../../test/support/env.js';
+import { generatePassword } from '../../credentials/password.js';
 import {
   EngineError,
   type ConnectionSettings,
@@ -22,9 +22,9 @@ import {
   type SyncResult,
   type TableSpec,
   type TlsSettings,
-} from './engine.js';
-import { MysqlEngine } from './mysql.js';
-import { AdminConnection, statement } from './mysql-connection.js';
+} from '../engine.js';
+import { MysqlEngine } from './engine.js';
+import { AdminConnection, statement } from './connection.js';
 import { mysqlTransport } from '@dbwarden/api/tls';
 
 const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
@@ -162,7 +162,7 @@ beforeAll(async () => {
   await root.query(`CREATE DATABASE ${mysql.escapeId(otherDatabase)}`);
   await root.query(`CREATE TABLE ${mysql.escapeId(otherDatabase)}.notes (id int PRIMARY KEY, body text)`);
   await root.query(`CREATE ROLE ${mysql.escapeId(role)}`);
-  // The least-privilege admin, exactly as mysql.ts documents it.
+  // The least-privilege admin, exactly as mysql/engine.ts documents it.
   await root.query("CREATE USER ?@'%' IDENTIFIED BY ?", [leastAdmin.username, leastAdmin.password]);
   await root.query("GRANT CREATE USER, PROCESS, CONNECTION ADMIN ON *.* TO ?@'%'", [leastAdmin.username]);
   await root.query("GRANT SELECT ON mysql.* TO ?@'%'", [leastAdmin.username]);

@@ -1,10 +1,10 @@
 /** From a GrantSpec and the catalog: validation, then the privileges the principal's roles should hold. */
-import { EngineError, type GrantSpec, type PrincipalSpec } from './engine.js';
-import { assertIdentifier } from './identifiers.js';
-import { assertNotSystemSchema } from './system-objects.js';
-import type { Catalog, CatalogRequest, RelationRow } from './postgres-catalog.js';
-import type { Privilege, Target } from './postgres-privileges.js';
-import { connectionLimitOf, type PrincipalRoles } from './postgres-roles.js';
+import { EngineError, type GrantSpec, type PrincipalSpec } from '../engine.js';
+import { assertIdentifier } from '../identifiers.js';
+import { assertNotSystemSchema } from '../system-objects.js';
+import type { Catalog, CatalogRequest, RelationRow } from './catalog.js';
+import type { Privilege, Target } from './privileges.js';
+import { connectionLimitOf, type PrincipalRoles } from './roles.js';
 
 /** A GrantSpec with defaults applied, identifiers checked and duplicate tables merged. */
 export interface GrantPlan {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * MySQL/MariaDB accounts proven ours by logging in (mysql-accounts.ts ownershipOf), remembered with the
+ * MySQL/MariaDB accounts proven ours by logging in (accounts.ts ownershipOf), remembered with the
  * account's stored password hash as it was then. While `mysql.user.authentication_string` is unchanged, the
  * same password still opens the same account, so the proof holds and the next pass needs no login: one TLS
  * connection and authentication fewer per MySQL policy and pass (every resync period). A changed hash (a new

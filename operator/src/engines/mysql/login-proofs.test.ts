@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoginProofs } from './mysql-login-proofs.js';
+import { LoginProofs } from './login-proofs.js';
 
 describe('LoginProofs', () => {
   it('holds only for the same login, password and stored hash', () => {

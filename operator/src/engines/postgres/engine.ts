@@ -18,14 +18,14 @@ import {
   type PrincipalSpec,
   type ServerFacts,
   type SyncResult,
-} from './engine.js';
-import { assertUsername } from './identifiers.js';
-import { auditLogin } from './postgres-audit.js';
-import { readCatalog, type Catalog, type CatalogRequest } from './postgres-catalog.js';
-import { catalogRequest, desiredPrivileges, desiredRoleShape, normaliseGrants, validateGrants } from './postgres-desired.js';
-import { toEngineError } from './postgres-errors.js';
-import { actualPrivileges, grantReport, leftovers, planChanges, type GrantChanges } from './postgres-grants.js';
-import { describeGroup, grantWrite, revokeWrite, schemaOf, type Authority, type PrivilegeGroup, type Target } from './postgres-privileges.js';
+} from '../engine.js';
+import { assertUsername } from '../identifiers.js';
+import { auditLogin } from './audit.js';
+import { readCatalog, type Catalog, type CatalogRequest } from './catalog.js';
+import { catalogRequest, desiredPrivileges, desiredRoleShape, normaliseGrants, validateGrants } from './desired.js';
+import { toEngineError } from './errors.js';
+import { actualPrivileges, grantReport, leftovers, planChanges, type GrantChanges } from './grants.js';
+import { describeGroup, grantWrite, revokeWrite, schemaOf, type Authority, type PrivilegeGroup, type Target } from './privileges.js';
 import {
   assertOurs,
   isManagedComment,
@@ -35,12 +35,12 @@ import {
   readRoles,
   type PrincipalRoles,
   type RoleRow,
-} from './postgres-roles.js';
-import { scramSha256Verifier } from './postgres-scram.js';
-import { ident, literal, type Write } from './postgres-sql.js';
+} from './roles.js';
+import { scramSha256Verifier } from './scram.js';
+import { ident, literal, type Write } from './sql.js';
 import { postgresSsl, verifiesCertificate } from '@dbwarden/api/tls';
-import { inTransaction, runWrite } from './postgres-writes.js';
-import { assertNotReserved, systemObjects } from './system-objects.js';
+import { inTransaction, runWrite } from './writes.js';
+import { assertNotReserved, systemObjects } from '../system-objects.js';
 
 const adminConnectTimeoutMs = 10_000;
 const loginConnectTimeoutMs = 5_000;

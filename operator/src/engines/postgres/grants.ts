@@ -1,8 +1,8 @@
 /** The actual state from the catalog, the difference to the desired state, and the report. */
-import type { GrantReport } from './engine.js';
-import type { AclRow, Catalog } from './postgres-catalog.js';
-import { atomKey, groupKey, groupPrivileges, type DefaultObjects, type Privilege, type PrivilegeGroup, type Target } from './postgres-privileges.js';
-import type { PrincipalRoles, RoleRow } from './postgres-roles.js';
+import type { GrantReport } from '../engine.js';
+import type { AclRow, Catalog } from './catalog.js';
+import { atomKey, groupKey, groupPrivileges, type DefaultObjects, type Privilege, type PrivilegeGroup, type Target } from './privileges.js';
+import type { PrincipalRoles, RoleRow } from './roles.js';
 
 const defaultObjects: Record<string, DefaultObjects> = { r: 'TABLES', S: 'SEQUENCES', f: 'FUNCTIONS', T: 'TYPES', n: 'SCHEMAS' };
 

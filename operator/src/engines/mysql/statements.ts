@@ -1,7 +1,7 @@
 /** GRANT and REVOKE statements that move a login from what it holds to what it should hold. */
 import mysql from 'mysql2/promise';
-import { statement, type Statement } from './mysql-connection.js';
-import { outsideDatabaseDml, type Held } from './mysql-privileges.js';
+import { statement, type Statement } from './connection.js';
+import { outsideDatabaseDml, type Held } from './privileges.js';
 
 type ObjectHeld = Extract<Held, { level: 'database' | 'table' | 'column' }>;
 

@@ -1,8 +1,8 @@
 /** ServerFacts for MySQL/MariaDB: version, the admin session's TLS, and what the admin may do. */
-import type { ServerFacts, TlsMode } from './engine.js';
-import { text, type AdminConnection } from './mysql-connection.js';
-import { parseShowGrants } from './mysql-privileges.js';
-import { hasDualPasswords, readServer } from './mysql-server.js';
+import type { ServerFacts, TlsMode } from '../engine.js';
+import { text, type AdminConnection } from './connection.js';
+import { parseShowGrants } from './privileges.js';
+import { hasDualPasswords, readServer } from './server.js';
 
 export async function readFacts(admin: AdminConnection, tlsMode: TlsMode, database: string, adminName: string): Promise<ServerFacts> {
   const [server, sslRows, grantRows] = await Promise.all([

@@ -1,6 +1,6 @@
 import { createHash, createHmac, pbkdf2, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { EngineError } from './engine.js';
+import { EngineError } from '../engine.js';
 
 const iterations = 4096;
 const saltBytes = 16;

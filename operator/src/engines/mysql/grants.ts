@@ -2,9 +2,9 @@
  * What logins hold (read from mysql.db, mysql.tables_priv, mysql.columns_priv and SHOW GRANTS) and what they
  * should hold (from a GrantSpec, after checking its tables and columns exist).
  */
-import { EngineError, type Access, type GrantReport, type TableSpec } from './engine.js';
-import { assertIdentifier } from './identifiers.js';
-import { text, type AdminConnection, type Row } from './mysql-connection.js';
+import { EngineError, type Access, type GrantReport, type TableSpec } from '../engine.js';
+import { assertIdentifier } from '../identifiers.js';
+import { text, type AdminConnection, type Row } from './connection.js';
 import {
   literalDatabasePattern,
   notation,
@@ -16,7 +16,7 @@ import {
   uniqueHeld,
   writePrivileges,
   type Held,
-} from './mysql-privileges.js';
+} from './privileges.js';
 
 export type HeldByLogin = Map<string, Held[]>;
 

@@ -1,5 +1,5 @@
-import { EngineError, type EngineErrorReason } from './engine.js';
-import type { Write } from './postgres-sql.js';
+import { EngineError, type EngineErrorReason } from '../engine.js';
+import type { Write } from './sql.js';
 
 const unreachableCodes = new Set(['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET']);
 const tlsCode = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_/;

@@ -1,7 +1,7 @@
 /** The accounts of a principal: which exist, whether they are ours, and their attributes. */
 import mysql from 'mysql2/promise';
-import type { Ownership, PrincipalSpec } from './engine.js';
-import { statement, text, type AdminConnection, type Statement } from './mysql-connection.js';
+import type { Ownership, PrincipalSpec } from '../engine.js';
+import { statement, text, type AdminConnection, type Statement } from './connection.js';
 
 export interface Account {
   user: string;

@@ -2,8 +2,8 @@
  * Everything a grant sync needs from the catalogs, in ONE query: the objects the spec names (to validate and
  * to compute the desired state) and every privilege the principal's roles hold directly (the actual state).
  */
-import { roleColumns, type RoleRow } from './postgres-roles.js';
-import type { Queryable } from './postgres-sql.js';
+import { roleColumns, type RoleRow } from './roles.js';
+import type { Queryable } from './sql.js';
 
 export interface CatalogRequest {
   /** The principal's role names. */
@@ -191,7 +191,7 @@ const catalogStatements = {
 export type ServerVersionNum = number;
 
 export async function readCatalog(db: Queryable, request: CatalogRequest, version: ServerVersionNum): Promise<Catalog> {
-  // Named, so each admin connection parses and plans it once (see planOnce in postgres.ts): planning this
+  // Named, so each admin connection parses and plans it once (see planOnce in engine.ts): planning this
   // query costs the server several times what running it does.
   const statement = version >= 150000 ? catalogStatements.withParameters : catalogStatements.withoutParameters;
   const { rows } = await db.query<{ catalog: Catalog }>({ ...statement, values: [

@@ -2,7 +2,7 @@
  * One privilege a role holds, in a form that can be compared (desired vs actual), written as GRANT/REVOKE,
  * and shown in the normalised notation of GrantReport ("SELECT ON public.orders (customer_id, id)").
  */
-import { ident, qualified, type Write } from './postgres-sql.js';
+import { ident, qualified, type Write } from './sql.js';
 
 export type DefaultObjects = 'TABLES' | 'SEQUENCES' | 'FUNCTIONS' | 'TYPES' | 'SCHEMAS';
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { EngineError, type EngineObserver } from './engine.js';
-import { writeError } from './postgres-errors.js';
-import type { Write } from './postgres-sql.js';
+import { EngineError, type EngineObserver } from '../engine.js';
+import { writeError } from './errors.js';
+import type { Write } from './sql.js';
 
 /** SQLSTATE of the warnings GRANT/REVOKE give instead of an error when the grantor lacks the grant option. */
 const privilegeNotGranted = '01007';

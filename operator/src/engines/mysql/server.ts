@@ -1,4 +1,4 @@
-import { text, type AdminConnection } from './mysql-connection.js';
+import { text, type AdminConnection } from './connection.js';
 
 /** Which server this is: MySQL and MariaDB differ in dual passwords and a few details. */
 export interface ServerInfo {

@@ -1,7 +1,7 @@
 import mysqlCallbacks, { type Pool, type PoolConnection, type RowDataPacket, type SqlValue } from 'mysql2';
 import mysql from 'mysql2/promise';
-import type { ConnectionSettings, EngineObserver } from './engine.js';
-import { errno, errorNumber, toEngineError } from './mysql-errors.js';
+import type { ConnectionSettings, EngineObserver } from '../engine.js';
+import { errno, errorNumber, toEngineError } from './errors.js';
 import type { MysqlTransport as TransportOptions } from '@dbwarden/api/tls';
 
 export type Row = Record<string, unknown>;
