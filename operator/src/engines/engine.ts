@@ -1,3 +1,4 @@
+import type { DatabaseEngine } from '@dbwarden/api';
 import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
 
 export type { TlsMode, TlsSettings };
@@ -14,13 +15,12 @@ export type { TlsMode, TlsSettings };
  * - Validation (tables and columns exist) happens before any change, so bad input changes nothing.
  */
 
-export type EngineKind = 'postgres' | 'mysql';
 export type Access = 'read-only' | 'read-write';
 export type RotationStrategy = 'in-place' | 'alternating';
 
 
 export interface ConnectionSettings {
-  engine: EngineKind;
+  engine: DatabaseEngine;
   host: string;
   port: number;
   /** The database policies grant in. */
@@ -121,7 +121,7 @@ export interface LoginAudit {
 }
 
 export interface Engine {
-  readonly kind: EngineKind;
+  readonly kind: DatabaseEngine;
   /** Connects as the admin and reports version, TLS and the admin's privileges. */
   facts(): Promise<ServerFacts>;
   /** The login user names of a principal, in order (in-place: [name]; alternating: [name_a, name_b]). */
@@ -215,5 +215,5 @@ export class EngineError extends Error {
 /** Optional hooks to observe what an engine does (metrics, benchmarks). Never given a password. */
 export interface EngineObserver {
   /** Called once per statement that changes the database (CREATE/ALTER/DROP/GRANT/REVOKE...). */
-  onWrite?(engine: EngineKind, kind: 'ddl' | 'grant' | 'revoke' | 'password' | 'session'): void;
+  onWrite?(engine: DatabaseEngine, kind: 'ddl' | 'grant' | 'revoke' | 'password' | 'session'): void;
 }

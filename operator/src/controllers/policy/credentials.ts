@@ -1,6 +1,6 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials } from '@dbwarden/api';
-import type { ConnectionSettings } from '../../engines/engine.js';
+import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials, type DatabaseEngine } from '@dbwarden/api';
+import type { ConnectionSettings, TlsSettings } from '../../engines/engine.js';
 
 /**
  * Keys the operator keeps in the credentials Secret while a password is being set in the database, so the
@@ -56,15 +56,23 @@ export function readCredentials(secret: V1Secret | undefined): StoredCredentials
 
 const hostInUri = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-/** A URL the engine's usual clients take as-is (psql and pg for PostgreSQL; mysql2 for MySQL). */
+/** `auth` is `user:password` and `where` is `host:port/database`, both URL-encoded. */
+type UriBuilder = (auth: string, where: string, tls: TlsSettings) => string;
+
+/** The URL each engine's usual clients take as-is: psql and pg for PostgreSQL; mysql2 for MySQL/MariaDB. */
+const uriBuilders = {
+  postgres: (auth, where, { mode }) => `postgresql://${auth}@${where}?sslmode=${mode}`,
+  mysql: (auth, where, { mode, ca }) => {
+    if (mode === 'disable') return `mysql://${auth}@${where}`;
+    const ssl = mode === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+    return `mysql://${auth}@${where}?ssl=${encodeURIComponent(JSON.stringify(ssl))}`;
+  },
+} satisfies Record<DatabaseEngine, UriBuilder>;
+
 export function uriFor(settings: ConnectionSettings, username: string, password: string): string {
   const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
   const where = `${hostInUri(settings.host)}:${settings.port}/${encodeURIComponent(settings.database)}`;
-  const { mode, ca } = settings.tls;
-  if (settings.engine === 'postgres') return `postgresql://${auth}@${where}?sslmode=${mode}`;
-  if (mode === 'disable') return `mysql://${auth}@${where}`;
-  const ssl = mode === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
-  return `mysql://${auth}@${where}?ssl=${encodeURIComponent(JSON.stringify(ssl))}`;
+  return uriBuilders[settings.engine](auth, where, settings.tls);
 }
 
 /** The keys DESIGN.md promises consumers (plus ca.crt when the connection has a CA). */
