@@ -1,5 +1,6 @@
 import type { DatabaseEngine } from '@dbwarden/api';
 import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
+import { ReconcileError } from '../errors.js';
 
 export type { TlsMode, TlsSettings };
 /**
@@ -197,17 +198,17 @@ export type EngineErrorReason =
   | 'Unsupported'
   | 'DatabaseError';
 
-/** A failure with a CamelCase reason for a condition and a message a person can act on (never a password). */
-export class EngineError extends Error {
+/** A database failure: a ReconcileError whose reason is one an engine can give (never a password in its message). */
+export class EngineError extends ReconcileError {
   constructor(
-    readonly reason: EngineErrorReason,
+    override readonly reason: EngineErrorReason,
     message: string,
     /** False when retrying cannot help until the spec changes (e.g. InvalidIdentifier). */
-    readonly retryable = true,
+    retryable = true,
     /** Privileges the principal holds beyond its policy that this failure left in place (for the least-privilege audit). */
     readonly excess: readonly string[] = [],
   ) {
-    super(message);
+    super(reason, message, retryable);
     this.name = 'EngineError';
   }
 }

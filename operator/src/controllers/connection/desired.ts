@@ -1,7 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { defaultPorts, type DatabaseConnection } from '@dbwarden/api';
 import type { ConnectionSettings, TlsMode } from '../../engines/engine.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
 
 export type SecretReader = (namespace: string, name: string) => Promise<V1Secret | undefined>;
 

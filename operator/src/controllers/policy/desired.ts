@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AccessPolicy, DatabaseEngine } from '@dbwarden/api';
 import type { GrantSpec, PrincipalSpec, TableSpec, TlsMode } from '../../engines/engine.js';
 import { maxUserLength } from '../../engines/identifiers.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
 
 /** Room left for the alternating strategy's `_a` / `_b` suffix. */
 const suffixRoom = 2;

@@ -1,6 +1,6 @@
 import type { Engine, PrincipalSpec } from '../../engines/engine.js';
 import { generatePassword } from '../../credentials/password.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
 import { annotations, pendingPasswordKey, pendingUsernameKey, readCredentials, type StoredCredentials } from './credentials.js';
 import type { SecretStore } from './secret-store.js';
 import { crashPoint } from './crash-points.js';

@@ -9,7 +9,8 @@ import type { ConnectionHandle, ConnectionRegistry } from '../connection/registr
 import { applyNetworkPolicy, type CachedNetworkPolicy } from '../network/apply.js';
 import { egressPolicy, egressPolicyName } from '../network/desired.js';
 import { EngineError, type Engine, type PrincipalSpec } from '../../engines/engine.js';
-import { AuditedFailure, ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
+import { AuditedFailure } from '../audited-failure.js';
 import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
 import { credentialData, readCredentials } from './credentials.js';

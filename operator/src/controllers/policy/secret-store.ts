@@ -2,7 +2,7 @@ import type { V1Secret } from '@kubernetes/client-node';
 import { managedByLabel, type AccessPolicy } from '@dbwarden/api';
 import type { KubeClient } from '../../kube/client.js';
 import { sameJson } from '../../util/deep-equal.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
 import { ownedBy, policyLabel, secretManifest, type SecretContent } from './credentials.js';
 
 /**
