@@ -1,6 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials, type DatabaseEngine } from '@dbwarden/api';
 import type { ConnectionSettings, TlsSettings } from '../../engines/engine.js';
+import { decodeSecretData, encodeSecretData } from '../../kube/secret-data.js';
 
 /**
  * Keys the operator keeps in the credentials Secret while a password is being set in the database, so the
@@ -35,17 +36,13 @@ export interface StoredCredentials {
   previousUntil?: string;
 }
 
-const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
-  const value = secret?.data?.[key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-};
-
-export function readCredentials(secret: V1Secret | undefined): StoredCredentials {
+/** The credentials and rotation state in a Secret's decoded data and its annotations. */
+export function readCredentials(secret: V1Secret | undefined, data = decodeSecretData(secret)): StoredCredentials {
   return {
-    username: decode(secret, 'username'),
-    password: decode(secret, 'password'),
-    pendingUsername: decode(secret, pendingUsernameKey),
-    pendingPassword: decode(secret, pendingPasswordKey),
+    username: data.username,
+    password: data.password,
+    pendingUsername: data[pendingUsernameKey],
+    pendingPassword: data[pendingPasswordKey],
     rotatedAt: secret?.metadata?.annotations?.[annotations.rotatedAt],
     rotateHandled: secret?.metadata?.annotations?.[annotations.rotateHandled],
     pendingRequest: secret?.metadata?.annotations?.[annotations.pendingRequest],
@@ -98,7 +95,7 @@ export interface SecretContent {
 
 /** The Secret as the policy wants it: owned by the policy (garbage-collected with it), labelled, values encoded. */
 export function secretManifest(policy: AccessPolicy, name: string, content: SecretContent, existing?: V1Secret): V1Secret {
-  const data = Object.fromEntries(Object.entries(content.data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+  const data = encodeSecretData(content.data);
   return {
     apiVersion: 'v1',
     kind: 'Secret',

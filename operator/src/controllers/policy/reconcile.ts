@@ -13,7 +13,7 @@ import { ReconcileError } from '../../errors.js';
 import { AuditedFailure } from '../audited-failure.js';
 import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
-import { credentialData, readCredentials } from './credentials.js';
+import { credentialData } from './credentials.js';
 import { assertAllowedNames, systemSchemaRefusal } from './refusals.js';
 import { grantsFor, principalFor, secretNameFor } from './desired.js';
 import { finalize } from './finalizer.js';
@@ -161,7 +161,7 @@ export class PolicyReconciler {
       ...(drifted ? { drift: { time: rfc3339(now), granted: sync.granted, revoked: sync.revoked } } : {}),
     }, now));
     const waits = [this.deps.resyncMs, next.getTime() - now.getTime(), graceLeftMs ?? Infinity];
-    if (pendingRequest(policy, readCredentials(store.secret).rotateHandled)) waits.push(graceLeftMs ?? 1000);
+    if (pendingRequest(policy, store.credentials.rotateHandled)) waits.push(graceLeftMs ?? 1000);
     return { requeueAfterMs: Math.max(1000, Math.min(...waits)) };
   }
 
@@ -184,7 +184,7 @@ export class PolicyReconciler {
     const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret, this.deps.unmanagedSecretExists).catch(() => undefined);
     let revoked: string[];
     try {
-      revoked = await engine.revokeSystemPrivileges(principal, knownPasswords(readCredentials(store?.secret)));
+      revoked = await engine.revokeSystemPrivileges(principal, store ? knownPasswords(store.credentials) : {});
     } catch (err) {
       // Still refused, and retried: the repair is owed. What stays is counted against LeastPrivilege.
       const message = `${refusal.message}. What an earlier version granted there could not be revoked: ${failureOf(err).message}`;
