@@ -80,7 +80,7 @@ export class PolicyReconciler {
     const namespace = policy.metadata!.namespace!;
     const ref = policy.spec.connectionRef.name;
     const connection = this.deps.getConnection(namespace, ref);
-    // Not retried: creating the DatabaseConnection enqueues its policies (manager.ts), and resync re-checks.
+    // Not retried: creating the DatabaseConnection enqueues its policies (watches.ts), and resync re-checks.
     if (!connection) throw new ReconcileError('ConnectionNotFound', `DatabaseConnection ${namespace}/${ref} does not exist`, false);
     return connection;
   }
