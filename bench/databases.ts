@@ -5,14 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { ConnectionSettings, EngineKind } from '../operator/src/engines/engine.js';
+import type { DatabaseEngine } from '@dbwarden/api';
+import type { ConnectionSettings } from '../operator/src/engines/engine.js';
 import { createShopMysql, createShopPostgres } from '../hack/shop/shop.js';
 import { mariadbAdmin, postgresAdmin } from '../test/support/databases.js';
 import { required } from '../test/support/env.js';
 import { benchPrefix } from './support.js';
 
 export interface BenchDatabase {
-  engine: EngineKind;
+  engine: DatabaseEngine;
   host: string;
   port: number;
   database: string;
@@ -28,7 +29,7 @@ export function settingsOf(db: BenchDatabase): ConnectionSettings {
 /** `dbwbench_<run>_<tag>`: a database of one run. */
 export const databaseName = (id: string, tag: string): string => `${benchPrefix}_${id}_${tag}`;
 
-export async function createBenchDatabase(engine: EngineKind, database: string): Promise<BenchDatabase> {
+export async function createBenchDatabase(engine: DatabaseEngine, database: string): Promise<BenchDatabase> {
   const admin = { username: `${database}_adm`, password: randomBytes(24).toString('base64url') };
   if (engine === 'postgres') {
     const owner = `${database}_own`;

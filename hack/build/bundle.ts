@@ -2,6 +2,9 @@
  * Production bundles for the images: the operator and the console server each become one ESM file with
  * every dependency inside (no node_modules, no dev dependencies, no TypeScript at run time).
  * `npm run build` writes dist/operator/main.mjs and dist/console/main.mjs.
+ *
+ * Test hooks (the operator's crash points, DBWARDEN_CRASH_AT) are compiled out unless `testHooks` is set: only
+ * the test suites' bundle (test/setup/global.ts) has them, never an image.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,11 +21,18 @@ const banner = "import { createRequire as __dbwardenRequire } from 'node:module'
 
 export type BundleName = 'operator' | 'console';
 
+export interface BundleOptions {
+  /** Keep the hooks the tests drive (crash points); production bundles never have them. */
+  testHooks?: boolean;
+  /** Where <name>/main.mjs go (default dist/). */
+  outDir?: string;
+}
+
 /** Bundles the named programs (default: both) into dist/<name>/main.mjs; returns the files written. */
-export async function bundle(names: BundleName[] = ['operator', 'console'], quiet = false): Promise<string[]> {
+export async function bundle(names: BundleName[] = ['operator', 'console'], quiet = false, options: BundleOptions = {}): Promise<string[]> {
   const written: string[] = [];
   for (const { name, entry } of entries.filter((e) => names.includes(e.name as BundleName))) {
-    const outfile = join(repoRoot, 'dist', name, 'main.mjs');
+    const outfile = join(options.outDir ?? join(repoRoot, 'dist'), name, 'main.mjs');
     const result = await build({
       entryPoints: [entry],
       outfile,
@@ -36,6 +46,7 @@ export async function bundle(names: BundleName[] = ['operator', 'console'], quie
       banner: { js: banner },
       // pg's optional native binding is never used.
       external: ['pg-native'],
+      define: { DBWARDEN_TEST_HOOKS: options.testHooks ? 'true' : 'false' },
       metafile: true,
       logLevel: 'warning',
     });

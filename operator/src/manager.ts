@@ -5,17 +5,14 @@ import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
 import { Cache, identityOnly } from './cache.js';
 import type { OperatorConfig } from './config.js';
-import { findCondition } from './controllers/conditions.js';
 import { ConsoleAccessReconciler } from './controllers/console-access/reconcile.js';
-import { consoleAccessSelector, consoleEnabled } from './controllers/console-access/desired.js';
-import { referencedSecrets } from './controllers/connection/desired.js';
+import { consoleAccessSelector } from './controllers/console-access/desired.js';
+import { watchConsoleAccess } from './controllers/console-access/watches.js';
 import { ConnectionReconciler } from './controllers/connection/reconcile.js';
 import { ConnectionRegistry } from './controllers/connection/registry.js';
-import { typed } from './controllers/network/apply.js';
-import { ownerLabels } from './controllers/network/desired.js';
-import { policyLabel } from './controllers/policy/credentials.js';
-import { secretNameFor } from './controllers/policy/desired.js';
+import { watchConnections } from './controllers/connection/watches.js';
 import { PolicyReconciler } from './controllers/policy/reconcile.js';
+import { watchPolicies } from './controllers/policy/watches.js';
 import { createEngine } from './engines/index.js';
 import { KubeClient } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
@@ -29,9 +26,6 @@ const apiPrefix = `/apis/${apiVersion}`;
 const selector = Object.entries(managedByLabel).map(([k, v]) => `${k}=${v}`).join(',');
 /** Every object but those the operator manages (a missing label matches too). */
 const notManagedSelector = Object.entries(managedByLabel).map(([k, v]) => `${k}!=${v}`).join(',');
-
-/** How long a connection's pass waits for more of its policies' changes to coalesce with. */
-const policyBurstMs = 1000;
 
 /** Spreads periodic passes out by ±10% so objects created together do not resync together forever. */
 const jitter = (ms: number): number => Math.round(ms * (0.9 + Math.random() * 0.2));
@@ -113,96 +107,15 @@ export async function startManager(config: OperatorConfig, kc: KubeConfig, log: 
   const policyQueue = new WorkQueue(queueOpts('accesspolicy'));
   const consoleAccessQueue = consoleAccessReconciler && new WorkQueue(queueOpts('console-access'));
 
-  const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string => `${o.metadata?.namespace}/${o.metadata?.name}`;
-  // Finalizers are left out: the operator adds its own in the pass that provisions, so that change needs no
-  // second pass; one removed by someone else is put back by the next resync, deletion by deletionTimestamp.
-  const specChanged = (a: { metadata?: { generation?: number; deletionTimestamp?: unknown; annotations?: object } }, b: typeof a): boolean =>
-    a.metadata?.generation !== b.metadata?.generation || a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
-    JSON.stringify(a.metadata?.annotations) !== JSON.stringify(b.metadata?.annotations);
-
-  connections.onAdd((c) => connectionQueue.add(keyOf(c)));
-  connections.onUpdate((old, c) => {
-    if (specChanged(old, c)) connectionQueue.add(keyOf(c));
-    const before = findCondition(old.status?.conditions, 'Ready');
-    const after = findCondition(c.status?.conditions, 'Ready');
-    if (specChanged(old, c) || before?.status !== after?.status) for (const p of policiesOf(c)) policyQueue.add(keyOf(p));
+  // Each controller says what starts its passes (its watches.ts), as controller-runtime's SetupWithManager does.
+  watchConnections(connectionQueue, { connections, policies, secrets: [secretNames, secrets], networkPolicies }, kube);
+  watchPolicies(policyQueue, { connections, policies, secrets, networkPolicies }, {
+    policiesOf, ownSecretWrites: kube.ownSecretWrites, ownNetworkPolicyWrites: kube.ownNetworkPolicyWrites,
   });
-  connections.onDelete((c) => {
-    connectionQueue.add(keyOf(c));
-    for (const p of policiesOf(c)) policyQueue.add(keyOf(p));
-  });
-  const connectionOf = (p: AccessPolicy): string => `${p.metadata?.namespace}/${p.spec.connectionRef.name}`;
-  const postureInputs = (p: AccessPolicy): string => JSON.stringify([p.metadata?.generation, p.status?.conditions?.map((c) => [c.type, c.status, c.message]), p.status?.lastRotationTime]);
-  // A connection's pass (its ingress NetworkPolicy, its posture) follows its policies; while many of them
-  // change at once (hundreds provisioned together), one pass a second covers them all.
-  const connectionFollows = (p: AccessPolicy): void => connectionQueue.addAfter(connectionOf(p), policyBurstMs);
-  policies.onAdd((p) => {
-    policyQueue.add(keyOf(p));
-    connectionFollows(p);
-  });
-  policies.onUpdate((old, p) => {
-    if (specChanged(old, p)) policyQueue.add(keyOf(p));
-    if (postureInputs(old) !== postureInputs(p)) connectionFollows(p);
-  });
-  policies.onDelete((p) => {
-    policyQueue.add(keyOf(p));
-    connectionFollows(p);
-    metrics.credentialAge.remove({ namespace: p.metadata?.namespace ?? '', policy: p.metadata?.name ?? '' });
-  });
-  const ownerOf = (s: V1Secret): string | undefined => s.metadata?.labels?.[policyLabel];
-  // The echo of the operator's own Secret write needs no pass; anyone else's change to a Secret is undone.
-  secrets.onUpdate((_old, s) => ownerOf(s) && !kube.ownSecretWrites.isOwn(s) && policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`));
-  secrets.onDelete((s) => {
-    kube.ownSecretWrites.forget(s);
-    if (ownerOf(s)) policyQueue.add(`${s.metadata?.namespace}/${ownerOf(s)}`);
-  });
-
-  // A managed NetworkPolicy someone else changed or deleted is put back by its owner's pass at once, not at
-  // the next resync; the echo of the operator's own write starts nothing.
-  const networkPolicyChanged = (np: V1NetworkPolicy): void => {
-    const labels = np.metadata?.labels ?? {};
-    const namespace = np.metadata?.namespace;
-    if (labels[ownerLabels.policy]) policyQueue.add(`${namespace}/${labels[ownerLabels.policy]}`);
-    if (labels[ownerLabels.connection]) connectionQueue.add(`${namespace}/${labels[ownerLabels.connection]}`);
-  };
-  networkPolicies.onUpdate((_old, np) => !kube.ownNetworkPolicyWrites.isOwn(typed(np) ?? np) && networkPolicyChanged(np));
-  networkPolicies.onDelete((np) => {
-    kube.ownNetworkPolicyWrites.forget(np);
-    networkPolicyChanged(np);
-  });
-
-  const connectionsReading = (s: V1Secret): DatabaseConnection[] => connections.list().filter((c) =>
-    c.metadata?.namespace === s.metadata?.namespace && referencedSecrets(c).includes(s.metadata?.name ?? ''));
-  const secretChanged = (s: V1Secret): void => {
-    for (const c of connectionsReading(s)) connectionQueue.add(keyOf(c));
-  };
-  for (const cache of [secretNames, secrets]) {
-    // A connection naming one of the operator's own Secrets is odd, but followed all the same.
-    cache.onAdd(secretChanged);
-    cache.onUpdate((_old, s) => secretChanged(s));
-    cache.onDelete(secretChanged);
+  if (consoleAccessQueue && consoleRoles && consoleBindings) {
+    watchConsoleAccess(consoleAccessQueue, { policies, secrets, roles: consoleRoles, bindings: consoleBindings });
   }
-
-  // The console's access in a namespace follows its policies (console toggled, Secret named), the Secrets the
-  // operator writes for them, and its own Roles and RoleBindings: a change by anyone else is put back at once.
-  if (consoleAccessQueue) {
-    const namespaceOf = (o: KubernetesObject): void => consoleAccessQueue.add(o.metadata?.namespace ?? '');
-    const consoleInputs = (p: AccessPolicy): string => JSON.stringify([consoleEnabled(p), secretNameFor(p), p.status?.secretName, p.metadata?.uid]);
-    policies.onAdd(namespaceOf);
-    policies.onUpdate((old, p) => consoleInputs(old) !== consoleInputs(p) && namespaceOf(p));
-    policies.onDelete(namespaceOf);
-    const ownership = (s: V1Secret): string => JSON.stringify([s.metadata?.ownerReferences, s.metadata?.labels?.[policyLabel]]);
-    secrets.onAdd(namespaceOf);
-    secrets.onUpdate((old, s) => ownership(old) !== ownership(s) && namespaceOf(s));
-    secrets.onDelete(namespaceOf);
-    const follow = <T extends KubernetesObject>(cache: Cache<T> | undefined): void => {
-      cache?.onAdd(namespaceOf);
-      cache?.onUpdate((_old, o) => namespaceOf(o));
-      cache?.onDelete(namespaceOf);
-    };
-    follow(consoleRoles);
-    follow(consoleBindings);
-  }
+  policies.onDelete((p) => metrics.credentialAge.remove({ namespace: p.metadata?.namespace ?? '', policy: p.metadata?.name ?? '' }));
 
   const caches: Pick<Cache<KubernetesObject>, 'statuses' | 'start' | 'stop' | 'waitForSync'>[] = [connections, policies, secrets, secretNames, networkPolicies, ...(consoleRoles && consoleBindings ? [consoleRoles, consoleBindings] : [])];
   const server = new OperatorServer({ port: config.metricsPort, registry: metrics.registry, logger: log });

@@ -22,8 +22,9 @@ export default async function setup(): Promise<() => Promise<void>> {
     writeEnvFile(state);
   }
   // Tests run the operator as it ships: the esbuild bundle of the current sources (and it starts in well
-  // under a second, which the crash-safety suite's hundreds of restarts need).
-  await bundle(['operator'], true);
+  // under a second, which the crash-safety suite's hundreds of restarts need), with the crash points the
+  // crash-safety suite drives, which production bundles leave out.
+  await bundle(['operator'], true, { testHooks: true });
   Object.assign(process.env, envVars(state));
   info(`tests: Kubernetes ${state.controlPlane?.version} at https://127.0.0.1:${state.controlPlane?.apiPort}, ` +
     `${state.postgres?.version} on ${state.postgres?.port}, ${state.mariadb?.version} on ${state.mariadb?.port}`);

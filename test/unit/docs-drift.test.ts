@@ -300,7 +300,7 @@ describe('commands and statements that went wrong before', () => {
     expect(grant).toEqual(['CREATE USER', 'PROCESS', 'CONNECTION ADMIN']);
     const crd = parse(read('crds/databaseconnections.dbwarden.io.yaml')) as { spec: { versions: { schema: { openAPIV3Schema: { properties: { spec: { properties: { adminSecretRef: { description: string } } } } } } }[] } };
     const description = crd.spec.versions[0]!.schema.openAPIV3Schema.properties.spec.properties.adminSecretRef.description;
-    const hint = read('operator/src/engines/mysql-errors.ts');
+    const hint = read('operator/src/engines/mysql/errors.ts');
     for (const text of [description, hint]) {
       for (const privilege of [...grant, 'SELECT on mysql.*', 'WITH GRANT OPTION']) expect(text).toContain(privilege);
     }

@@ -1,7 +1,7 @@
 /**
  * Every reason the operator writes, in a condition or an event. docs/operator.md lists each one
  * (test/unit/docs-drift.test.ts compares the two both ways), and the types below make the compiler refuse a
- * reason that is not listed here: ReconcileError, EngineError, conditions and events all take these types.
+ * reason that is not listed here: ReconcileError (errors.ts) and its EngineError, conditions and events all take these types.
  */
 
 /** Ready=False reasons of a DatabaseConnection: its Secrets, the server, or a refused database. */

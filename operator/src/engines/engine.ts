@@ -1,9 +1,11 @@
+import type { DatabaseEngine } from '@dbwarden/api';
 import type { TlsMode, TlsSettings } from '@dbwarden/api/tls';
+import { ReconcileError } from '../errors.js';
 
 export type { TlsMode, TlsSettings };
 /**
  * One interface for the database engines the operator provisions users in. Implementations:
- * postgres.ts (PostgreSQL 13+) and mysql.ts (MySQL 8 and MariaDB 10.11+).
+ * postgres/engine.ts (PostgreSQL 13+) and mysql/engine.ts (MySQL 8 and MariaDB 10.11+).
  *
  * Rules every implementation keeps:
  * - Identifiers are validated (identifiers.ts) and quoted by the engine's own rules; values are passed
@@ -14,13 +16,12 @@ export type { TlsMode, TlsSettings };
  * - Validation (tables and columns exist) happens before any change, so bad input changes nothing.
  */
 
-export type EngineKind = 'postgres' | 'mysql';
 export type Access = 'read-only' | 'read-write';
 export type RotationStrategy = 'in-place' | 'alternating';
 
 
 export interface ConnectionSettings {
-  engine: EngineKind;
+  engine: DatabaseEngine;
   host: string;
   port: number;
   /** The database policies grant in. */
@@ -121,7 +122,7 @@ export interface LoginAudit {
 }
 
 export interface Engine {
-  readonly kind: EngineKind;
+  readonly kind: DatabaseEngine;
   /** Connects as the admin and reports version, TLS and the admin's privileges. */
   facts(): Promise<ServerFacts>;
   /** The login user names of a principal, in order (in-place: [name]; alternating: [name_a, name_b]). */
@@ -197,17 +198,17 @@ export type EngineErrorReason =
   | 'Unsupported'
   | 'DatabaseError';
 
-/** A failure with a CamelCase reason for a condition and a message a person can act on (never a password). */
-export class EngineError extends Error {
+/** A database failure: a ReconcileError whose reason is one an engine can give (never a password in its message). */
+export class EngineError extends ReconcileError {
   constructor(
-    readonly reason: EngineErrorReason,
+    override readonly reason: EngineErrorReason,
     message: string,
     /** False when retrying cannot help until the spec changes (e.g. InvalidIdentifier). */
-    readonly retryable = true,
+    retryable = true,
     /** Privileges the principal holds beyond its policy that this failure left in place (for the least-privilege audit). */
     readonly excess: readonly string[] = [],
   ) {
-    super(message);
+    super(reason, message, retryable);
     this.name = 'EngineError';
   }
 }
@@ -215,5 +216,5 @@ export class EngineError extends Error {
 /** Optional hooks to observe what an engine does (metrics, benchmarks). Never given a password. */
 export interface EngineObserver {
   /** Called once per statement that changes the database (CREATE/ALTER/DROP/GRANT/REVOKE...). */
-  onWrite?(engine: EngineKind, kind: 'ddl' | 'grant' | 'revoke' | 'password' | 'session'): void;
+  onWrite?(engine: DatabaseEngine, kind: 'ddl' | 'grant' | 'revoke' | 'password' | 'session'): void;
 }

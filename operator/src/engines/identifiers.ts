@@ -1,4 +1,5 @@
-import { EngineError, type EngineKind } from './engine.js';
+import type { DatabaseEngine } from '@dbwarden/api';
+import { EngineError } from './engine.js';
 
 /**
  * Identifier rules, checked again here although the CRD schema already enforces them (defence in depth):
@@ -8,11 +9,11 @@ const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const username = /^[a-z_][a-z0-9_]*$/;
 
 /** Longest identifier: PostgreSQL NAMEDATALEN-1, MySQL table/column/database names. */
-export const maxIdentifierLength: Record<EngineKind, number> = { postgres: 63, mysql: 64 };
+export const maxIdentifierLength: Record<DatabaseEngine, number> = { postgres: 63, mysql: 64 };
 /** Longest login name: PostgreSQL 63; MySQL 8 allows 32 (MariaDB 80, but we keep to what both accept). */
-export const maxUserLength: Record<EngineKind, number> = { postgres: 63, mysql: 32 };
+export const maxUserLength: Record<DatabaseEngine, number> = { postgres: 63, mysql: 32 };
 
-export function assertIdentifier(engine: EngineKind, kind: string, value: string): void {
+export function assertIdentifier(engine: DatabaseEngine, kind: string, value: string): void {
   if (!identifier.test(value) || value.length > maxIdentifierLength[engine]) {
     throw new EngineError(
       'InvalidIdentifier',
@@ -22,7 +23,7 @@ export function assertIdentifier(engine: EngineKind, kind: string, value: string
   }
 }
 
-export function assertUsername(engine: EngineKind, value: string): void {
+export function assertUsername(engine: DatabaseEngine, value: string): void {
   if (!username.test(value) || value.length > maxUserLength[engine]) {
     throw new EngineError(
       'InvalidIdentifier',

@@ -4,7 +4,8 @@
  * and managed services reserve. The CRDs refuse the same names with CEL rules (crds/*.yaml); these checks are
  * the operator's own, for objects stored before those rules existed and for callers other than the API server.
  */
-import { EngineError, type EngineKind } from './engine.js';
+import type { DatabaseEngine } from '@dbwarden/api';
+import { EngineError } from './engine.js';
 
 export interface SystemObjects {
   /** Why a schema (PostgreSQL) or database (MySQL/MariaDB) holds system catalogs, or undefined when it does not. */
@@ -38,7 +39,7 @@ export const systemObjects = {
       return this.systemSchema(name);
     },
   },
-} satisfies Record<EngineKind, SystemObjects>;
+} satisfies Record<DatabaseEngine, SystemObjects>;
 
 /**
  * Login names no policy may use on any engine: the servers' built-in administrative and system accounts
@@ -80,7 +81,7 @@ export function assertNotReserved(logins: readonly string[], admin: string): voi
 }
 
 /** Throws SystemSchemaRefused (not retried) when `name` is a system schema or database of `engine`. */
-export function assertNotSystemSchema(engine: EngineKind, name: string, field: string): void {
+export function assertNotSystemSchema(engine: DatabaseEngine, name: string, field: string): void {
   const why = systemObjects[engine].systemSchema(name);
   if (why !== undefined) {
     throw new EngineError('SystemSchemaRefused', `${field}: ${why}; dbwarden never grants on system catalogs`, false);

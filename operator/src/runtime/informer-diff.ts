@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { objectKey } from './object-key.js';
+import { keyOf } from './object-key.js';
 
 export interface SnapshotDiff<T> {
   added: T[];
@@ -17,7 +17,7 @@ export function diffSnapshot<T extends KubernetesObject>(cached: ReadonlyMap<str
   const diff: SnapshotDiff<T> = { added: [], updated: [], deleted: [] };
   const seen = new Set<string>();
   for (const obj of listed) {
-    const key = objectKey(obj);
+    const key = keyOf(obj);
     seen.add(key);
     const old = cached.get(key);
     if (!old) diff.added.push(obj);

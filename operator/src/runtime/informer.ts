@@ -5,7 +5,7 @@ import { delay } from './delay.js';
 import { diffSnapshot } from './informer-diff.js';
 import { listAll, metadataAccept, metadataListAccept } from './kube-list.js';
 import { createLogger } from './logger.js';
-import { keyOf, objectKey } from './object-key.js';
+import { keyOf } from './object-key.js';
 
 export interface InformerOptions {
   /** Collection path: `/apis/dbwarden.io/v1alpha1/accesspolicies` (every namespace) or `/api/v1/namespaces/x/secrets`. */
@@ -364,7 +364,7 @@ export class Informer<T extends KubernetesObject> {
     const items = result.items.map((obj) => this.transformed(obj));
     const diff = diffSnapshot(this.cache, items);
     this.cache.clear();
-    for (const obj of items) this.cache.set(objectKey(obj), obj);
+    for (const obj of items) this.cache.set(keyOf(obj), obj);
     this.resourceVersion = result.resourceVersion;
     for (const obj of diff.deleted) this.emitDelete(obj);
     for (const obj of diff.added) this.emitAdd(obj);
@@ -452,7 +452,7 @@ export class Informer<T extends KubernetesObject> {
     const resourceVersion = raw.metadata?.resourceVersion;
     const obj = type === 'BOOKMARK' ? raw : this.transformed(raw);
     if (type === 'ADDED' || type === 'MODIFIED') {
-      const key = objectKey(obj);
+      const key = keyOf(obj);
       const old = this.cache.get(key);
       if (old?.metadata?.resourceVersion !== resourceVersion) {
         this.cache.set(key, obj);
@@ -460,7 +460,7 @@ export class Informer<T extends KubernetesObject> {
         else this.emitAdd(obj);
       }
     } else if (type === 'DELETED') {
-      const key = objectKey(obj);
+      const key = keyOf(obj);
       if (this.cache.delete(key)) this.emitDelete(obj);
     }
     if (resourceVersion) this.resourceVersion = resourceVersion;

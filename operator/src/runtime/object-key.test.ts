@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { keyOf, objectKey, splitKey } from './object-key.js';
+import { keyOf, splitKey } from './object-key.js';
 
 describe('object keys', () => {
   it('are namespace/name for namespaced objects and name for cluster-scoped ones', () => {
-    expect(objectKey({ metadata: { namespace: 'shop', name: 'ai' } })).toBe('shop/ai');
-    expect(objectKey({ metadata: { name: 'dbwarden-console-user' } })).toBe('dbwarden-console-user');
+    expect(keyOf({ metadata: { namespace: 'shop', name: 'ai' } })).toBe('shop/ai');
+    expect(keyOf({ metadata: { name: 'dbwarden-console-user' } })).toBe('dbwarden-console-user');
+    expect(keyOf('shop', 'ai')).toBe('shop/ai');
     expect(keyOf(undefined, 'n')).toBe('n');
   });
 
@@ -14,6 +15,6 @@ describe('object keys', () => {
   });
 
   it('refuse an object without a name', () => {
-    expect(() => objectKey({ metadata: {} })).toThrow(/metadata.name/);
+    expect(() => keyOf({ metadata: {} })).toThrow(/metadata.name/);
   });
 });

@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../test/support/kube.js';
-import { TerminalError } from './terminal-error.js';
+import { EngineError } from '../engines/engine.js';
+import { ReconcileError } from '../errors.js';
 import { WorkQueue, type WorkOutcome } from './workqueue.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -71,15 +72,15 @@ describe.concurrent('WorkQueue', () => {
     await done;
   });
 
-  it('does not retry a terminal error, nor one marked retryable: false', async () => {
+  it('does not retry a terminal error (a ReconcileError or EngineError that is not retryable)', async () => {
     const outcomes: WorkOutcome[] = [];
     const queue = new WorkQueue({ name: 'terminal', baseDelayMs: 10, onOutcome: (o) => outcomes.push(o) });
     const calls: string[] = [];
     const done = queue.run(2, async (key) => {
       calls.push(key);
       await Promise.resolve();
-      if (key === 'bad-spec') throw new TerminalError('spec.engine is not supported');
-      throw Object.assign(new Error('role does not exist'), { retryable: false });
+      if (key === 'bad-spec') throw new ReconcileError('Unsupported', 'spec.engine is not supported', false);
+      throw new EngineError('InvalidIdentifier', 'role does not exist', false);
     });
     queue.add('bad-spec');
     queue.add('no-role');

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { createLogger, forController, forKey } from './logger.js';
 import { ItemExponentialBackoff, type RateLimiterOptions } from './rate-limiter.js';
-import { isTerminal } from './terminal-error.js';
+import { isTerminal } from '../errors.js';
 import { workQueueMetrics, type WorkQueueMetrics } from './workqueue-metrics.js';
 
 export interface WorkQueueOptions extends RateLimiterOptions {

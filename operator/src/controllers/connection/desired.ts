@@ -1,7 +1,8 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { defaultPorts, type DatabaseConnection } from '@dbwarden/api';
 import type { ConnectionSettings, TlsMode } from '../../engines/engine.js';
-import { ReconcileError } from '../errors.js';
+import { decodeSecretData } from '../../kube/secret-data.js';
+import { ReconcileError } from '../../errors.js';
 
 export type SecretReader = (namespace: string, name: string) => Promise<V1Secret | undefined>;
 
@@ -12,9 +13,7 @@ export interface ResolvedConnection {
 }
 
 function secretValue(secret: V1Secret, key: string): string | undefined {
-  const encoded = secret.data?.[key];
-  if (encoded !== undefined) return Buffer.from(encoded, 'base64').toString('utf8');
-  return secret.stringData?.[key];
+  return decodeSecretData(secret)[key] ?? secret.stringData?.[key];
 }
 
 const secretReasons = {

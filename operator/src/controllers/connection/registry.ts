@@ -3,6 +3,7 @@ import type { DatabaseConnection } from '@dbwarden/api';
 import type { Engine, ServerFacts } from '../../engines/engine.js';
 import type { ConnectionSettings } from '../../engines/engine.js';
 import { resolveConnection, type ResolvedConnection, type SecretReader } from './desired.js';
+import { keyOf } from '../../runtime/object-key.js';
 
 export interface ConnectionHandle {
   resolved: ResolvedConnection;
@@ -18,7 +19,6 @@ interface Entry {
   outcome: { handle: ConnectionHandle } | { error: unknown };
 }
 
-const keyOf = (c: DatabaseConnection): string => `${c.metadata?.namespace}/${c.metadata?.name}`;
 const fingerprintOf = (s: ConnectionSettings): string => createHash('sha256').update(JSON.stringify(s)).digest('hex');
 
 /**

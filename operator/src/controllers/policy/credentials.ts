@@ -1,6 +1,7 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials } from '@dbwarden/api';
-import type { ConnectionSettings } from '../../engines/engine.js';
+import { accessPolicies, apiVersion, managedByLabel, type AccessPolicy, type Credentials, type DatabaseEngine } from '@dbwarden/api';
+import type { ConnectionSettings, TlsSettings } from '../../engines/engine.js';
+import { decodeSecretData, encodeSecretData } from '../../kube/secret-data.js';
 
 /**
  * Keys the operator keeps in the credentials Secret while a password is being set in the database, so the
@@ -35,17 +36,13 @@ export interface StoredCredentials {
   previousUntil?: string;
 }
 
-const decode = (secret: V1Secret | undefined, key: string): string | undefined => {
-  const value = secret?.data?.[key];
-  return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
-};
-
-export function readCredentials(secret: V1Secret | undefined): StoredCredentials {
+/** The credentials and rotation state in a Secret's decoded data and its annotations. */
+export function readCredentials(secret: V1Secret | undefined, data = decodeSecretData(secret)): StoredCredentials {
   return {
-    username: decode(secret, 'username'),
-    password: decode(secret, 'password'),
-    pendingUsername: decode(secret, pendingUsernameKey),
-    pendingPassword: decode(secret, pendingPasswordKey),
+    username: data.username,
+    password: data.password,
+    pendingUsername: data[pendingUsernameKey],
+    pendingPassword: data[pendingPasswordKey],
     rotatedAt: secret?.metadata?.annotations?.[annotations.rotatedAt],
     rotateHandled: secret?.metadata?.annotations?.[annotations.rotateHandled],
     pendingRequest: secret?.metadata?.annotations?.[annotations.pendingRequest],
@@ -56,15 +53,23 @@ export function readCredentials(secret: V1Secret | undefined): StoredCredentials
 
 const hostInUri = (host: string): string => (host.includes(':') ? `[${host}]` : host);
 
-/** A URL the engine's usual clients take as-is (psql and pg for PostgreSQL; mysql2 for MySQL). */
+/** `auth` is `user:password` and `where` is `host:port/database`, both URL-encoded. */
+type UriBuilder = (auth: string, where: string, tls: TlsSettings) => string;
+
+/** The URL each engine's usual clients take as-is: psql and pg for PostgreSQL; mysql2 for MySQL/MariaDB. */
+const uriBuilders = {
+  postgres: (auth, where, { mode }) => `postgresql://${auth}@${where}?sslmode=${mode}`,
+  mysql: (auth, where, { mode, ca }) => {
+    if (mode === 'disable') return `mysql://${auth}@${where}`;
+    const ssl = mode === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
+    return `mysql://${auth}@${where}?ssl=${encodeURIComponent(JSON.stringify(ssl))}`;
+  },
+} satisfies Record<DatabaseEngine, UriBuilder>;
+
 export function uriFor(settings: ConnectionSettings, username: string, password: string): string {
   const auth = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
   const where = `${hostInUri(settings.host)}:${settings.port}/${encodeURIComponent(settings.database)}`;
-  const { mode, ca } = settings.tls;
-  if (settings.engine === 'postgres') return `postgresql://${auth}@${where}?sslmode=${mode}`;
-  if (mode === 'disable') return `mysql://${auth}@${where}`;
-  const ssl = mode === 'require' ? { rejectUnauthorized: false } : { rejectUnauthorized: true, ...(ca ? { ca } : {}) };
-  return `mysql://${auth}@${where}?ssl=${encodeURIComponent(JSON.stringify(ssl))}`;
+  return uriBuilders[settings.engine](auth, where, settings.tls);
 }
 
 /** The keys DESIGN.md promises consumers (plus ca.crt when the connection has a CA). */
@@ -90,7 +95,7 @@ export interface SecretContent {
 
 /** The Secret as the policy wants it: owned by the policy (garbage-collected with it), labelled, values encoded. */
 export function secretManifest(policy: AccessPolicy, name: string, content: SecretContent, existing?: V1Secret): V1Secret {
-  const data = Object.fromEntries(Object.entries(content.data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+  const data = encodeSecretData(content.data);
   return {
     apiVersion: 'v1',
     kind: 'Secret',

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { AccessPolicy } from '@dbwarden/api';
-import type { EngineKind, GrantSpec, PrincipalSpec, TlsMode } from '../../engines/engine.js';
+import type { AccessPolicy, DatabaseEngine } from '@dbwarden/api';
+import type { GrantSpec, PrincipalSpec, TableSpec, TlsMode } from '../../engines/engine.js';
 import { maxUserLength } from '../../engines/identifiers.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
 
 /** Room left for the alternating strategy's `_a` / `_b` suffix. */
 const suffixRoom = 2;
@@ -11,7 +11,7 @@ const suffixRoom = 2;
  * The policy's base user name: spec.username, or `dbw_<namespace>_<name>` made valid for the engine
  * (lowercase, [a-z0-9_], shortened with a hash when too long).
  */
-export function usernameFor(policy: AccessPolicy, engine: EngineKind): string {
+export function usernameFor(policy: AccessPolicy, engine: DatabaseEngine): string {
   const limit = maxUserLength[engine] - suffixRoom;
   const explicit = policy.spec.username;
   if (explicit) {
@@ -27,7 +27,7 @@ export function usernameFor(policy: AccessPolicy, engine: EngineKind): string {
   return `${base.slice(0, limit - hash.length - 1).replace(/_+$/, '')}_${hash}`;
 }
 
-export function principalFor(policy: AccessPolicy, engine: EngineKind, tlsMode: TlsMode): PrincipalSpec {
+export function principalFor(policy: AccessPolicy, engine: DatabaseEngine, tlsMode: TlsMode): PrincipalSpec {
   return {
     name: usernameFor(policy, engine),
     strategy: policy.spec.rotation?.strategy ?? 'alternating',
@@ -37,9 +37,21 @@ export function principalFor(policy: AccessPolicy, engine: EngineKind, tlsMode: 
   };
 }
 
-export function grantsFor(policy: AccessPolicy, engine: EngineKind): GrantSpec {
+type PolicyTable = NonNullable<AccessPolicy['spec']['tables']>[number];
+
+/**
+ * Where an engine's tables live: in the schemas a policy names (PostgreSQL), or in the connection's database,
+ * which is the schema (MySQL/MariaDB).
+ */
+const tablesLiveIn = {
+  postgres: { schemas: true, table: (t: PolicyTable): Pick<TableSpec, 'schema'> => ({ schema: t.schema ?? 'public' }) },
+  mysql: { schemas: false, table: (_t: PolicyTable): Pick<TableSpec, 'schema'> => ({}) },
+} satisfies Record<DatabaseEngine, { schemas: boolean; table: (t: PolicyTable) => Pick<TableSpec, 'schema'> }>;
+
+export function grantsFor(policy: AccessPolicy, engine: DatabaseEngine): GrantSpec {
   const { spec } = policy;
-  if (engine === 'mysql' && spec.schemas) {
+  const where = tablesLiveIn[engine];
+  if (!where.schemas && spec.schemas) {
     throw new ReconcileError(
       'InvalidSpec',
       "spec.schemas is for PostgreSQL only: on MySQL/MariaDB the connection's database is the schema; remove it",
@@ -50,7 +62,7 @@ export function grantsFor(policy: AccessPolicy, engine: EngineKind): GrantSpec {
     access: spec.access ?? 'read-only',
     schemas: spec.schemas ?? ['public'],
     tables: (spec.tables ?? []).map((t) => ({
-      ...(engine === 'postgres' ? { schema: t.schema ?? 'public' } : {}),
+      ...where.table(t),
       name: t.name,
       ...(t.columns ? { columns: t.columns } : {}),
     })),

@@ -3,7 +3,7 @@ import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isNotFound } from '../../kube/errors.js';
 import type { ConnectionHandle } from '../connection/registry.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
 import { failureOf } from '../failure.js';
 import { ownedBy, readCredentials } from './credentials.js';
 import { principalFor, secretNameFor } from './desired.js';

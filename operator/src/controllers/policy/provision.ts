@@ -1,7 +1,7 @@
 import type { Engine, PrincipalSpec } from '../../engines/engine.js';
 import { generatePassword } from '../../credentials/password.js';
-import { ReconcileError } from '../errors.js';
-import { annotations, pendingPasswordKey, pendingUsernameKey, readCredentials, type StoredCredentials } from './credentials.js';
+import { ReconcileError } from '../../errors.js';
+import { annotations, pendingPasswordKey, pendingUsernameKey, type StoredCredentials } from './credentials.js';
 import type { SecretStore } from './secret-store.js';
 import { crashPoint } from './crash-points.js';
 
@@ -33,17 +33,6 @@ export function knownPasswords(stored: StoredCredentials): Record<string, string
   return known;
 }
 
-/** The Secret's current data with some keys set or (undefined) removed. */
-function dataWith(store: SecretStore, patch: Record<string, string | undefined>): Record<string, string> {
-  const data: Record<string, string> = {};
-  for (const [k, v] of Object.entries(store.secret?.data ?? {})) data[k] = Buffer.from(v, 'base64').toString('utf8');
-  for (const [k, v] of Object.entries(patch)) {
-    if (v === undefined) delete data[k];
-    else data[k] = v;
-  }
-  return data;
-}
-
 export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
@@ -52,7 +41,7 @@ export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/,
  * password answered is marked handled.
  */
 async function promote(ctx: CredentialContext, username: string, password: string): Promise<ActiveCredentials> {
-  const stored = readCredentials(ctx.store.secret);
+  const stored = ctx.store.credentials;
   const now = new Date();
   const rotatedAt = rfc3339(now);
   const previous = stored.username && stored.password ? stored.username : undefined;
@@ -82,10 +71,10 @@ export async function changePassword(
   apply: () => Promise<void>,
   request?: string,
 ): Promise<ActiveCredentials> {
-  const stored = readCredentials(ctx.store.secret);
+  const stored = ctx.store.credentials;
   if (stored.pendingUsername !== username || stored.pendingPassword !== password) {
-    await ctx.store.write({
-      data: dataWith(ctx.store, { [pendingUsernameKey]: username, [pendingPasswordKey]: password }),
+    await ctx.store.patch({
+      data: { [pendingUsernameKey]: username, [pendingPasswordKey]: password },
       annotations: { [annotations.pendingRequest]: request },
     });
   }
@@ -100,13 +89,13 @@ export async function changePassword(
  * password logs in wins. Leaves the pending keys when neither does (the user is created with it next).
  */
 export async function recoverPending(ctx: CredentialContext): Promise<void> {
-  const s = readCredentials(ctx.store.secret);
+  const s = ctx.store.credentials;
   if (!s.pendingUsername || !s.pendingPassword) return;
   if (await ctx.engine.canLogin(s.pendingUsername, s.pendingPassword)) {
     await promote(ctx, s.pendingUsername, s.pendingPassword);
   } else if (s.username && s.password && (await ctx.engine.canLogin(s.username, s.password))) {
-    await ctx.store.write({
-      data: dataWith(ctx.store, { [pendingUsernameKey]: undefined, [pendingPasswordKey]: undefined }),
+    await ctx.store.patch({
+      data: { [pendingUsernameKey]: undefined, [pendingPasswordKey]: undefined },
       annotations: { [annotations.pendingRequest]: undefined },
     });
   }
@@ -123,7 +112,7 @@ export async function ensureCredentials(
 ): Promise<ActiveCredentials> {
   const { engine, principal } = ctx;
   await recoverPending(ctx);
-  const stored = readCredentials(ctx.store.secret);
+  const stored = ctx.store.credentials;
   const logins = engine.loginNames(principal);
   const ownership = await engine.ownership(principal, knownPasswords(stored));
   if (ownership.state === 'foreign' && ownership.ours.length === 0 && !createdBefore) {

@@ -9,10 +9,11 @@ import type { ConnectionHandle, ConnectionRegistry } from '../connection/registr
 import { applyNetworkPolicy, type CachedNetworkPolicy } from '../network/apply.js';
 import { egressPolicy, egressPolicyName } from '../network/desired.js';
 import { EngineError, type Engine, type PrincipalSpec } from '../../engines/engine.js';
-import { AuditedFailure, ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
+import { AuditedFailure } from '../audited-failure.js';
 import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
-import { credentialData, readCredentials } from './credentials.js';
+import { credentialData } from './credentials.js';
 import { assertAllowedNames, systemSchemaRefusal } from './refusals.js';
 import { grantsFor, principalFor, secretNameFor } from './desired.js';
 import { finalize } from './finalizer.js';
@@ -79,7 +80,7 @@ export class PolicyReconciler {
     const namespace = policy.metadata!.namespace!;
     const ref = policy.spec.connectionRef.name;
     const connection = this.deps.getConnection(namespace, ref);
-    // Not retried: creating the DatabaseConnection enqueues its policies (manager.ts), and resync re-checks.
+    // Not retried: creating the DatabaseConnection enqueues its policies (watches.ts), and resync re-checks.
     if (!connection) throw new ReconcileError('ConnectionNotFound', `DatabaseConnection ${namespace}/${ref} does not exist`, false);
     return connection;
   }
@@ -160,7 +161,7 @@ export class PolicyReconciler {
       ...(drifted ? { drift: { time: rfc3339(now), granted: sync.granted, revoked: sync.revoked } } : {}),
     }, now));
     const waits = [this.deps.resyncMs, next.getTime() - now.getTime(), graceLeftMs ?? Infinity];
-    if (pendingRequest(policy, readCredentials(store.secret).rotateHandled)) waits.push(graceLeftMs ?? 1000);
+    if (pendingRequest(policy, store.credentials.rotateHandled)) waits.push(graceLeftMs ?? 1000);
     return { requeueAfterMs: Math.max(1000, Math.min(...waits)) };
   }
 
@@ -183,7 +184,7 @@ export class PolicyReconciler {
     const store = await SecretStore.open(this.deps.kube, policy, secretNameFor(policy), this.deps.getSecret, this.deps.unmanagedSecretExists).catch(() => undefined);
     let revoked: string[];
     try {
-      revoked = await engine.revokeSystemPrivileges(principal, knownPasswords(readCredentials(store?.secret)));
+      revoked = await engine.revokeSystemPrivileges(principal, store ? knownPasswords(store.credentials) : {});
     } catch (err) {
       // Still refused, and retried: the repair is owed. What stays is counted against LeastPrivilege.
       const message = `${refusal.message}. What an earlier version granted there could not be revoked: ${failureOf(err).message}`;

@@ -3,8 +3,8 @@
  * written by anything that bypassed them): users named after built-in or provisioning accounts, and grants in
  * system schemas or databases.
  */
-import type { AccessPolicy, DatabaseConnection } from '@dbwarden/api';
-import { EngineError, type EngineKind } from '../../engines/engine.js';
+import type { AccessPolicy, DatabaseConnection, DatabaseEngine } from '@dbwarden/api';
+import { EngineError } from '../../engines/engine.js';
 import { assertNotReserved, systemObjects } from '../../engines/system-objects.js';
 import { usernameFor } from './desired.js';
 
@@ -17,7 +17,7 @@ const schemasNamed = {
     ...(policy.spec.tables ?? []).map((table, i) => ({ field: `spec.tables[${i}].schema`, name: table.schema ?? 'public' })),
   ],
   mysql: (_policy) => [],
-} satisfies Record<EngineKind, NamedSchemas>;
+} satisfies Record<DatabaseEngine, NamedSchemas>;
 
 /** SystemSchemaRefused when the connection's database is one no policy may grant in. */
 export function systemDatabaseRefusal(connection: DatabaseConnection): EngineError | undefined {
@@ -43,13 +43,13 @@ export function systemSchemaRefusal(policy: AccessPolicy, connection: DatabaseCo
  * The names a policy makes on `engine`: the base name (PostgreSQL's group role with the alternating strategy)
  * and each login.
  */
-export function namesOf(policy: AccessPolicy, engine: EngineKind): string[] {
+export function namesOf(policy: AccessPolicy, engine: DatabaseEngine): string[] {
   const name = usernameFor(policy, engine);
   const alternating = (policy.spec.rotation?.strategy ?? 'alternating') === 'alternating';
   return alternating ? [name, `${name}_a`, `${name}_b`] : [name];
 }
 
 /** ReservedUsername when a name the policy would make is a built-in account or `admin` (the provisioning account). */
-export function assertAllowedNames(policy: AccessPolicy, engine: EngineKind, admin = ''): void {
+export function assertAllowedNames(policy: AccessPolicy, engine: DatabaseEngine, admin = ''): void {
   assertNotReserved(namesOf(policy, engine), admin);
 }

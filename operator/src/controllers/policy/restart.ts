@@ -1,6 +1,6 @@
 import type { AccessPolicy } from '@dbwarden/api';
 import type { KubeClient } from '../../kube/client.js';
-import { ReconcileError } from '../errors.js';
+import { ReconcileError } from '../../errors.js';
 
 /** The pod-template annotation whose change makes a workload's pods restart with the new credentials. */
 export const restartAnnotation = 'dbwarden.io/credentials-rotated-at';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { rotateAnnotation, type AccessPolicy } from '@dbwarden/api';
 import { generatePassword } from '../../credentials/password.js';
 import { parseDuration } from '@dbwarden/api/duration';
-import { annotations, readCredentials } from './credentials.js';
+import { annotations } from './credentials.js';
 import { changePassword, rfc3339, type ActiveCredentials, type CredentialContext } from './provision.js';
 
 export const defaultInterval = '2160h';
@@ -39,7 +39,7 @@ export interface RotationOutcome {
  * old one stays valid (RETAIN CURRENT PASSWORD) until the grace period ends, elsewhere it stops at once.
  */
 export async function rotateIfDue(ctx: CredentialContext, policy: AccessPolicy, active: ActiveCredentials, dualPasswords: boolean, now = new Date()): Promise<RotationOutcome> {
-  const stored = readCredentials(ctx.store.secret);
+  const stored = ctx.store.credentials;
   // One rotation at a time: while the previous password is in its grace period, the next waits (else a
   // consumer that just read the Secret could find its password replaced under it).
   if (stored.previousUsername) return { active, rotated: false };
@@ -61,7 +61,7 @@ export async function rotateIfDue(ctx: CredentialContext, policy: AccessPolicy, 
  * Returns the milliseconds until that is due, if it is not yet.
  */
 export async function retirePrevious(ctx: CredentialContext, active: ActiveCredentials, now = new Date()): Promise<number | undefined> {
-  const stored = readCredentials(ctx.store.secret);
+  const stored = ctx.store.credentials;
   if (!stored.previousUsername) return undefined;
   const until = Date.parse(stored.previousUntil ?? '');
   if (Number.isFinite(until) && now.getTime() < until) return until - now.getTime();
@@ -72,8 +72,7 @@ export async function retirePrevious(ctx: CredentialContext, active: ActiveCrede
     await ctx.engine.setPassword(previous, generatePassword());
     await ctx.engine.terminateSessions(previous);
   }
-  await ctx.store.write({
-    data: Object.fromEntries(Object.entries(ctx.store.secret?.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+  await ctx.store.patch({
     annotations: { [annotations.previousUsername]: undefined, [annotations.previousUntil]: undefined, [annotations.rotatedAt]: stored.rotatedAt ?? rfc3339(now) },
   });
   return undefined;

@@ -1,9 +1,10 @@
 import type { V1Secret } from '@kubernetes/client-node';
 import { managedByLabel, type AccessPolicy } from '@dbwarden/api';
 import type { KubeClient } from '../../kube/client.js';
+import { decodeSecretData } from '../../kube/secret-data.js';
 import { sameJson } from '../../util/deep-equal.js';
-import { ReconcileError } from '../errors.js';
-import { ownedBy, policyLabel, secretManifest, type SecretContent } from './credentials.js';
+import { ReconcileError } from '../../errors.js';
+import { ownedBy, policyLabel, readCredentials, secretManifest, type SecretContent, type StoredCredentials } from './credentials.js';
 
 /**
  * A Secret a policy of the same name left behind with deletionPolicy Retain (managed by dbwarden, labelled
@@ -16,14 +17,27 @@ function adoptable(secret: V1Secret, policy: AccessPolicy): boolean {
     !(secret.metadata?.ownerReferences ?? []).some((r) => r.controller);
 }
 
-/** Reads and writes one policy's credentials Secret; refuses to touch a Secret the policy does not own. */
+/** Changes to a Secret's data and annotations: a value sets a key, undefined removes it, others are kept. */
+export interface SecretPatch {
+  data?: Record<string, string | undefined>;
+  annotations?: Record<string, string | undefined>;
+}
+
+/**
+ * Reads and writes one policy's credentials Secret; refuses to touch a Secret the policy does not own. The
+ * Secret is decoded once per read or write: `data` and `credentials` are what it holds now.
+ */
 export class SecretStore {
+  private decoded!: { data: Record<string, string>; credentials: StoredCredentials };
+
   constructor(
     private readonly kube: KubeClient,
     private readonly policy: AccessPolicy,
     readonly name: string,
     private current: V1Secret | undefined,
-  ) {}
+  ) {
+    this.decode();
+  }
 
   /**
    * `cached` looks the Secrets dbwarden manages up in a cache (without it the Secret is read from the API);
@@ -44,11 +58,27 @@ export class SecretStore {
     return new SecretStore(kube, policy, name, secret);
   }
 
-  get secret(): V1Secret | undefined {
-    return this.current;
+  /** The Secret's data, decoded. */
+  get data(): Readonly<Record<string, string>> {
+    return this.decoded.data;
   }
 
-  /** Writes the Secret when its content differs (create, or replace guarded by resourceVersion). */
+  /** The credentials and rotation state the Secret holds. */
+  get credentials(): StoredCredentials {
+    return this.decoded.credentials;
+  }
+
+  /** Changes some keys and annotations, keeping the rest; writes only when that changes the Secret. */
+  patch(changes: SecretPatch): Promise<boolean> {
+    const data = { ...this.decoded.data };
+    for (const [k, v] of Object.entries(changes.data ?? {})) {
+      if (v === undefined) delete data[k];
+      else data[k] = v;
+    }
+    return this.write({ data, ...(changes.annotations ? { annotations: changes.annotations } : {}) });
+  }
+
+  /** Writes the Secret with exactly `content.data` when its content differs (create, or replace guarded by resourceVersion). */
   async write(content: SecretContent): Promise<boolean> {
     const desired = secretManifest(this.policy, this.name, content, this.current);
     if (this.current && sameJson(desired.data, this.current.data) && sameJson(desired.metadata?.annotations, this.current.metadata?.annotations) &&
@@ -57,6 +87,12 @@ export class SecretStore {
     }
     const namespace = this.policy.metadata!.namespace!;
     this.current = this.current ? await this.kube.replaceSecret(namespace, desired) : await this.kube.createSecret(namespace, desired);
+    this.decode();
     return true;
+  }
+
+  private decode(): void {
+    const data = decodeSecretData(this.current);
+    this.decoded = { data, credentials: readCredentials(this.current, data) };
   }
 }
