@@ -427,6 +427,9 @@ export class PostgresEngine implements Engine {
    */
   private async releaseOwnedObjects(names: string[]): Promise<void> {
     await inTransaction(this.pool, async (client) => {
+      // DROP OWNED rewrites the ACLs of every object the roles hold privileges on, as grants do: without the
+      // lock, deleting many policies at once failed with "tuple concurrently updated" and was retried.
+      await client.query('SELECT pg_advisory_xact_lock($1, $2)', privilegeLock);
       const { rows } = await client.query<{ name: string }>(
         `SELECT rolname AS name FROM pg_roles WHERE rolname = ANY($1::text[]) AND NOT pg_has_role(current_user, oid, 'USAGE')`,
         [names],
