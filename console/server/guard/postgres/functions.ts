@@ -21,7 +21,7 @@ const scalar = new Set([
   'trim_scale', 'date_add', 'date_subtract', 'to_timestamp', 'timezone', 'overlay', 'normalize', 'is_normalized',
   'encode', 'decode', 'sha256', 'sha512', 'jsonb_path_query_first', 'json_object_keys', 'jsonb_object_keys',
   'int4range', 'int8range', 'numrange', 'daterange', 'tsrange', 'tstzrange', 'lower_inf', 'upper_inf', 'isempty',
-  'range_merge', 'bool_and', 'bool_or', 'any_value', 'percentile_cont', 'percentile_disc', 'mode',
+  'like_escape', 'similar_to_escape', 'range_merge', 'bool_and', 'bool_or', 'any_value', 'percentile_cont', 'percentile_disc', 'mode',
   'array_agg', 'string_agg', 'jsonb_object_agg', 'json_object_agg', 'xor', 'bit_count', 'float8', 'numeric',
 ]);
 
