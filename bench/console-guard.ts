@@ -4,7 +4,7 @@
  * round over the whole corpus so that garbage collection and the JIT fall on every statement alike.
  */
 import { analyticalQueries } from '../console/server/guard/corpus.js';
-import { guard, type Dialect, type GuardPolicy } from '../console/server/guard/index.js';
+import { defaultMaxLength, guard, type Dialect, type GuardPolicy } from '../console/server/guard/index.js';
 import { distribution, type Distribution } from './console-stats.js';
 
 /** The corpus's policy: read-only on products and orders (schema public on PostgreSQL). */
@@ -61,4 +61,50 @@ export function measureGuard(rounds: number, warmupRounds: number): GuardResult 
     perDialect: { postgres: distribution(flat(of('postgres'))), mysql: distribution(flat(of('mysql'))) },
     slowest: { dialect: corpus[worst]!.dialect, sql: corpus[worst]!.sql, p50Us: medians[worst]! },
   };
+}
+
+export interface AdversarialCase {
+  name: string;
+  /** The length limit the guard ran with (the console's default, or raised so that the parser sees the input). */
+  maxLength: number;
+  /** The slowest of the runs, in ms: every run must have been a refusal. */
+  maxMs: number;
+  rule: string;
+}
+
+/**
+ * Hostile input meant to make the guard itself slow: 10,000 nested parentheses and a 1 MB literal, on both
+ * dialects, once with the console's default length limit and once with a limit that lets them reach the
+ * parser. Each is refused; the figure is the slowest of a few runs.
+ */
+export function measureAdversarial(runs = 5): AdversarialCase[] {
+  const nested = `SELECT ${'('.repeat(10_000)}1${')'.repeat(10_000)}`;
+  const literal = `SELECT '${'x'.repeat(1 << 20)}'`;
+  const chain = `SELECT 1${'+1'.repeat(5_000)}`;
+  const cases = [
+    { name: '10,000 nested parentheses', sql: nested },
+    { name: '1 MB literal', sql: literal },
+    { name: '5,000 chained operators', sql: chain },
+  ];
+  const out: AdversarialCase[] = [];
+  for (const { name, sql } of cases) {
+    for (const maxLength of [undefined, 2_000_000]) {
+      for (const dialect of ['postgres', 'mysql'] as const) {
+        let maxMs = 0;
+        let rule = '';
+        for (let r = 0; r < runs; r++) {
+          const t0 = process.hrtime.bigint();
+          try {
+            guard(sql, { dialect, policy, maxLength });
+            rule = 'ACCEPTED';
+          } catch (err) {
+            rule = (err as { rule?: string }).rule ?? `threw ${(err as Error).name}`;
+          }
+          maxMs = Math.max(maxMs, Number(process.hrtime.bigint() - t0) / 1e6);
+        }
+        out.push({ name: `${name} (${dialect})`, maxLength: maxLength ?? defaultMaxLength, maxMs, rule });
+      }
+    }
+  }
+  return out;
 }

@@ -26,7 +26,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseDuration } from '@dbwarden/api/duration';
-import { guard } from '../console/server/guard/index.js';
+import { defaultMaxLength, guard } from '../console/server/guard/index.js';
 import { defaultRowLimit, defaultStatementTimeout } from '../console/server/policies/resolve.js';
 import { PostgresPool } from '../console/server/runner/postgres.js';
 import { postgresSsl, type TlsMode } from '@dbwarden/api/tls';
@@ -34,7 +34,7 @@ import { info, step } from '../hack/env/log.js';
 import { repoRoot } from '../hack/env/paths.js';
 import { applyCrds } from '../test/support/crds.js';
 import { kubeConfig } from '../test/support/kube.js';
-import { measureGuard, type GuardResult } from './console-guard.js';
+import { measureAdversarial, measureGuard, type AdversarialCase, type GuardResult } from './console-guard.js';
 import { BareApi } from './bare-api.js';
 import { ConsoleClient } from './console-http.js';
 import type { LoadMessage, LoadResult, LoadSettings } from './console-load.js';
@@ -307,6 +307,7 @@ function revision(): string {
 
 interface Figures {
   guard: GuardResult;
+  adversarial: AdversarialCase[];
   latency: LatencyResult;
   concurrency: ConcurrencyResult;
   bench: ConsoleBench;
@@ -317,7 +318,8 @@ interface Figures {
 }
 
 function print(f: Figures): void {
-  const { guard, latency, concurrency, bench } = f;
+  const { guard, adversarial, latency, concurrency, bench } = f;
+  const adversarialMaxMs = Math.max(...adversarial.map((a) => a.maxMs));
   const { load } = concurrency;
   const ratio = latency.api.p50 / latency.direct.p50;
   const c = bench.config;
@@ -330,6 +332,8 @@ function print(f: Figures): void {
     `p50 ${us(guard.all.p50)}, p99 ${us(guard.all.p99)}, max ${us(guard.all.max)}`);
   out(`               PostgreSQL p50 ${us(guard.perDialect.postgres.p50)} p99 ${us(guard.perDialect.postgres.p99)}; ` +
     `MySQL p50 ${us(guard.perDialect.mysql.p50)} p99 ${us(guard.perDialect.mysql.p99)}; slowest (${guard.slowest.dialect}, p50 ${us(guard.slowest.p50Us)}): ${guard.slowest.sql}`);
+  out(`  adversarial  refused in at most ${adversarialMaxMs.toFixed(2)} ms (target < 10 ms: ${adversarialMaxMs < 10 ? 'met' : 'NOT met'}): ` +
+    adversarial.map((a) => `${a.name}, limit ${a.maxLength}: ${a.rule} in ${a.maxMs.toFixed(2)} ms`).join('; '));
   out(`  latency      ${sql}  (${latency.rows} rows), ${samples} sequential requests each way, interleaved in blocks of ${block}:`);
   out(`               API     ${formatMs(latency.api)}  (console's own durationMs p50 ${latency.server.p50.toFixed(2)} ms)`);
   const mcpRatio = latency.mcp.p50 / latency.api.p50;
@@ -360,6 +364,9 @@ function print(f: Figures): void {
   out(JSON.stringify({
     guardP50Us: round(guard.all.p50, 1),
     guardP99Us: round(guard.all.p99, 1),
+    guardPostgresP50Us: round(guard.perDialect.postgres.p50, 1),
+    guardPostgresP99Us: round(guard.perDialect.postgres.p99, 1),
+    guardAdversarialMaxMs: round(adversarialMaxMs, 3),
     apiP50Ms: round(latency.api.p50, 3),
     mcpP50Ms: round(latency.mcp.p50, 3),
     mcpToApiP50: round(latency.mcp.p50 / latency.api.p50, 2),
@@ -374,6 +381,7 @@ function print(f: Figures): void {
 async function main(): Promise<void> {
   const guard = await step(`Guard: the accepted corpus, ${guardRounds} rounds`, () => Promise.resolve(measureGuard(guardRounds, 50)));
   info(`  guard: p50 ${guard.all.p50.toFixed(1)} µs, p99 ${guard.all.p99.toFixed(1)} µs per statement`);
+  const adversarial = measureAdversarial().filter((a) => a.maxLength === defaultMaxLength);
 
   const env = await ensureEnvironment();
   await ensureBundle();
@@ -402,7 +410,7 @@ async function main(): Promise<void> {
     const concurrency = await step(`Concurrency: ${clients} clients for ${args.duration}`, () => measureConcurrency(bench, latency.rows, teardown));
     const cleanupFailed = await cleanup();
     print({
-      guard, latency, concurrency, bench, logFile, cleanupFailed,
+      guard, adversarial, latency, concurrency, bench, logFile, cleanupFailed,
       postgres: env.postgres?.version?.replace(/^postgres \(PostgreSQL\) /, 'PostgreSQL ').replace(/ \(.*$/, '') ?? 'PostgreSQL',
       log: readConsoleLog(logFile, bench.passwords),
     });

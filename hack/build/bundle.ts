@@ -6,7 +6,9 @@
  * Test hooks (the operator's crash points, DBWARDEN_CRASH_AT) are compiled out unless `testHooks` is set: only
  * the test suites' bundle (test/setup/global.ts) has them, never an image.
  */
-import { join } from 'node:path';
+import { copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { repoRoot } from '../env/paths.js';
@@ -16,8 +18,10 @@ const entries = [
   { name: 'console', entry: join(repoRoot, 'console', 'server', 'main.ts') },
 ];
 
-// CommonJS dependencies bundled into ESM still call require() for Node's built-ins.
-const banner = "import { createRequire as __dbwardenRequire } from 'node:module'; const require = __dbwardenRequire(import.meta.url);";
+// CommonJS dependencies bundled into ESM still call require() for Node's built-ins, and read __dirname
+// (libpg-query finds its WebAssembly, copied beside the bundle, through it).
+const banner = "import { createRequire as __dbwardenRequire } from 'node:module'; import { fileURLToPath as __dbwardenPath } from 'node:url'; " +
+  'const require = __dbwardenRequire(import.meta.url); const __filename = __dbwardenPath(import.meta.url); const __dirname = __dbwardenPath(new URL(".", import.meta.url));';
 
 export type BundleName = 'operator' | 'console';
 
@@ -50,11 +54,18 @@ export async function bundle(names: BundleName[] = ['operator', 'console'], quie
       metafile: true,
       logLevel: 'warning',
     });
+    // The console's guard loads PostgreSQL's parser (libpg-query) as WebAssembly from beside the bundle.
+    if (name === 'console') copyFileSync(join(libpgQueryDir(), 'libpg-query.wasm'), join(dirname(outfile), 'libpg-query.wasm'));
     const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
     if (!quiet) console.log(`${name}: ${outfile} (${(bytes / 1024 / 1024).toFixed(1)} MiB with source map)`);
     written.push(outfile);
   }
   return written;
+}
+
+/** libpg-query's wasm/ folder, as the console resolves it. */
+function libpgQueryDir(): string {
+  return dirname(createRequire(join(repoRoot, 'console', 'package.json')).resolve('libpg-query'));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

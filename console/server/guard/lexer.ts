@@ -14,6 +14,10 @@ const allowedControl = new Set(['\t', '\n', '\r']);
 /** Invisible or direction-changing characters (Unicode category Cf), used to hide text from reviewers. */
 const formatChar = /\p{Cf}/u;
 const wordChar = /[A-Za-z0-9_$]/;
+/** Deeper nesting and longer operator chains are refused before parsing: parsers spend super-linear time on them. */
+const maxParentheses = 100;
+const maxOperators = 500;
+const operatorChar = /[-+*/%^|&<>=~!]/;
 
 /** Where the dialects' lexical rules differ; everything else is refused or accepted alike. */
 interface LexicalRules {
@@ -49,6 +53,8 @@ export function scan(input: string, dialect: Dialect, maxLength: number): Scanne
   const words = new Set<string>();
   let end = sql.length;
   let i = 0;
+  let depth = 0;
+  let operators = 0;
   while (i < end) {
     const c = sql[i] ?? '';
     const next = sql[i + 1] ?? '';
@@ -85,6 +91,9 @@ export function scan(input: string, dialect: Dialect, maxLength: number): Scanne
       end = i;
       break;
     }
+    if (c === '(' && ++depth > maxParentheses) reject('too_complex', `Parentheses nest more than ${maxParentheses} deep; simplify the statement.`);
+    if (c === ')') depth--;
+    if (operatorChar.test(c) && ++operators > maxOperators) reject('too_complex', `The statement has more than ${maxOperators} operators; simplify it.`);
     if (c.charCodeAt(0) > 0x7e) reject('non_ascii', `The character ${JSON.stringify(c)} is only allowed inside quoted strings and names.`);
     if (wordChar.test(c)) {
       let j = i;
