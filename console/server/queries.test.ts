@@ -19,6 +19,8 @@ import { ConsoleMetrics } from './metrics.js';
 import { GuardVerdicts } from './guard/verdicts.js';
 import { QueryService } from './queries.js';
 import { QueryRunner } from './runner/index.js';
+import { WritePreviews } from './writes/preview.js';
+import { PreviewTokens } from './writes/token.js';
 
 const identity = { username: 'alice', groups: [] };
 const ctx = { identity, source: 'sql' as const };
@@ -70,14 +72,15 @@ describe.each(['postgres', 'mysql'] as const)('QueryService credentials (%s)', (
     const connection = { spec: { engine, host: db.host, port: db.port, database: db.database, tls: { mode: 'verify-full' } } } as DatabaseConnection;
     const catalog = { getPolicy: () => Promise.resolve(policy), getConnection: () => Promise.resolve(connection) } as unknown as KubeCatalog;
     const reviewer = { canQuery: () => Promise.resolve(true) } as unknown as AccessReviewer;
+    const verdicts = new GuardVerdicts(undefined, metrics);
     const queries = new QueryService({
       catalog, reviewer, runner, credentials: new CredentialCache(reader, ttlMs, metrics), audit: new AuditLog(log, metrics),
-      verdicts: new GuardVerdicts(undefined, metrics), maxSqlLength: 10_000, log,
+      verdicts, previews: new WritePreviews({ runner, tokens: new PreviewTokens(), verdicts }), maxSqlLength: 10_000, log,
     });
     return { queries, metrics };
   }
   const count = async (queries: QueryService): Promise<number> => {
-    const result = await queries.execute(await queries.authorize(identity, 'ns', 'reader'), 'SELECT count(*) AS n FROM products', false, ctx);
+    const result = await queries.execute(await queries.authorize(identity, 'ns', 'reader'), 'SELECT count(*) AS n FROM products', ctx);
     return Number(result.rows[0]?.[0]);
   };
   const rejectedReads = async (metrics: ConsoleMetrics): Promise<number> =>

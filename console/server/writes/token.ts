@@ -92,6 +92,14 @@ export class PreviewTokens {
     return { id: claims.id, fingerprint: claims.fp };
   }
 
+  /**
+   * Makes a redeemed token usable again: only when the confirmation it was redeemed for did not reach the
+   * database at all (the credentials were refused while connecting), so that the retry can redeem it.
+   */
+  release(id: string): void {
+    this.used.delete(id);
+  }
+
   private verified(token: string): Claims {
     const parts = typeof token === 'string' ? token.split('.') : [];
     const [body, signature] = parts;
