@@ -10,7 +10,7 @@ import type { CredentialCache } from './kube/credentials.js';
 import { resolvePolicy, type ResolvedPolicy } from './policies/resolve.js';
 import type { QueryResult, QueryRunner, RowSink, RunOptions, StreamSummary, Target } from './runner/index.js';
 import { describeSchema, type SchemaDescription } from './schema/describe.js';
-import { PreviewRequired, PreviewStale } from './writes/errors.js';
+import { PreviewRequired, PreviewStale, TokenRefused } from './writes/errors.js';
 import type { WriteContext, WritePreview, WritePreviews } from './writes/preview.js';
 
 export interface QueryResponse extends QueryResult {
@@ -102,7 +102,7 @@ export class QueryService {
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', phase: 'run', outcome: 'ok', previewId, rowCount: result.rowCount, truncated: result.truncated });
       return { ...result, durationMs: elapsed(started), previewId };
     } catch (err) {
-      const previewId = err instanceof PreviewStale ? err.previewId : undefined;
+      const previewId = err instanceof PreviewStale || err instanceof TokenRefused ? err.previewId : undefined;
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', phase: 'run', ...failure(err), ...(previewId ? { previewId } : {}) });
       throw err;
     }

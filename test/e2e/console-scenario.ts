@@ -451,9 +451,10 @@ export function consoleScenario(engine: EngineName): void {
       expect(await stock()).toEqual([was[0]! + 5, was[1]!]);
       const story = await eventually('the audit records', () => {
         const found = records(preview.previewId);
-        return found.length >= 2 && found;
+        return found.length >= 3 && found;
       }, 5_000);
-      expect(story.map((r) => [r.phase, r.outcome])).toEqual([['preview', 'preview'], ['run', 'preview_stale']]);
+      // The forged token names no preview; the genuine one refused for another statement does.
+      expect(story.map((r) => [r.phase, r.outcome])).toEqual([['preview', 'preview'], ['run', 'token_other_statement'], ['run', 'preview_stale']]);
       await h.db.superQuery(`UPDATE ${products} SET stock = stock - 5 WHERE id = 3`);
     });
 

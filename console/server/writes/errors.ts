@@ -39,7 +39,11 @@ const refusals: Record<TokenRefusal, { status: number; message: string }> = {
 
 /** A confirmation token that does not confirm this run. */
 export class TokenRefused extends ApiError {
-  constructor(readonly reason: TokenRefusal) {
+  constructor(
+    readonly reason: TokenRefusal,
+    /** The preview a genuine token names (for the audit record); absent when the token is not one this console signed. */
+    readonly previewId?: string,
+  ) {
     super(refusals[reason].status, reason, refusals[reason].message);
   }
 }

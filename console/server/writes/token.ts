@@ -83,11 +83,11 @@ export class PreviewTokens {
   redeem(token: string, binding: TokenBinding): { id: string; fingerprint: string } {
     this.forgetExpired();
     const claims = this.verified(token);
-    if (claims.exp <= this.now()) throw new TokenRefused('token_expired');
-    if (claims.po !== binding.policy) throw new TokenRefused('token_other_policy');
-    if (claims.us !== binding.user) throw new TokenRefused('token_other_caller');
-    if (!equal(claims.st, digest(binding.statement))) throw new TokenRefused('token_other_statement');
-    if (this.used.has(claims.id)) throw new TokenRefused('token_used');
+    if (claims.exp <= this.now()) throw new TokenRefused('token_expired', claims.id);
+    if (claims.po !== binding.policy) throw new TokenRefused('token_other_policy', claims.id);
+    if (claims.us !== binding.user) throw new TokenRefused('token_other_caller', claims.id);
+    if (!equal(claims.st, digest(binding.statement))) throw new TokenRefused('token_other_statement', claims.id);
+    if (this.used.has(claims.id)) throw new TokenRefused('token_used', claims.id);
     this.used.set(claims.id, claims.exp);
     return { id: claims.id, fingerprint: claims.fp };
   }
