@@ -17,10 +17,19 @@ export interface AuditEntry {
   conversationId?: string;
   attempt?: number;
   sql: string;
+  /**
+   * Writes only: `preview` (run in a transaction rolled back; outcome `preview` and the rows it would change)
+   * or `run` (with a preview token; outcome `ok` or the refusal). Both carry the preview's `previewId`.
+   */
+  phase?: 'preview' | 'run';
+  previewId?: string;
   verdict: 'allowed' | 'rejected';
   /** The guard rule that refused it. */
   rule?: string;
-  /** `ok`, `cancelled` (the client went away and the statement was cancelled), or the error code (guard_rejected, database_error, statement_timeout, ...). */
+  /**
+   * `ok`, `preview` (a write previewed, not run), `cancelled` (the client went away and the statement was
+   * cancelled), or the error code (guard_rejected, database_error, statement_timeout, preview_stale, token_used, ...).
+   */
   outcome: string;
   rowCount?: number;
   truncated?: boolean;
@@ -43,7 +52,7 @@ export class AuditLog {
     this.log.info({ audit: true, ...rest, user: user.username, groups: user.groups }, 'query');
     this.metrics.queries.inc({ engine: entry.engine, source: entry.source, outcome: entry.outcome });
     if (entry.rule) this.metrics.guardRejections.inc({ rule: entry.rule, source: entry.source });
-    if (entry.verdict === 'allowed' && entry.outcome !== 'confirmation_required') {
+    if (entry.verdict === 'allowed') {
       this.metrics.duration.observe({ engine: entry.engine, source: entry.source }, entry.durationMs / 1000);
     }
     if (entry.rowCount !== undefined && entry.outcome === 'ok') this.metrics.rows.inc({ engine: entry.engine, source: entry.source }, entry.rowCount);

@@ -1,6 +1,6 @@
 /**
  * The console's typed errors. Every error a route can meet is one of these; the error middleware turns them
- * into `{"error": {"code", "message"}}` with the status they carry. Anything else is a 500 whose details go
+ * into `{"error": {"code", "message"}}` (and their `extra` fields) with the status they carry. Anything else is a 500 whose details go
  * to the log only.
  */
 export class ApiError extends Error {
@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** More fields of the error's JSON body, next to `error` (a 409 preview_required carries its `preview`). */
+    readonly extra?: Record<string, unknown>,
   ) {
     super(message);
     this.name = new.target.name;
@@ -64,13 +66,6 @@ export class GuardRejected extends ApiError {
     message: string,
   ) {
     super(422, 'guard_rejected', message);
-  }
-}
-
-/** 422: an UPDATE or DELETE without WHERE on a read-write policy, sent without `"confirm": true`. */
-export class ConfirmationRequired extends ApiError {
-  constructor(message: string) {
-    super(422, 'confirmation_required', message);
   }
 }
 

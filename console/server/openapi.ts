@@ -27,8 +27,17 @@ const onPolicy = {
 };
 const queryErrors = {
   ...onPolicy,
-  400: error('The database refused or failed the statement (database_error, with its message), the statement ran past the policy\'s statementTimeout (statement_timeout), or the body is invalid (invalid_request).'),
-  422: error('The SQL guard refused the statement (guard_rejected), or an UPDATE/DELETE without WHERE lacks "confirm": true (confirmation_required).'),
+  400: error('The database refused or failed the statement (database_error, with its message), the statement ran past the policy\'s statementTimeout (statement_timeout), ' +
+    'the body is invalid (invalid_request; also a write sent to query.csv), or the previewToken is malformed or forged (token_invalid).'),
+  403: error('RBAC does not grant the verb query on this AccessPolicy (forbidden), spec.console.enabled is not true (console_disabled), ' +
+    'or the previewToken was issued to another user (token_other_caller).'),
+  409: {
+    description: 'A write without previewToken (preview_required: the body carries the preview, nothing ran); the rows changed since the preview ' +
+      '(preview_stale); the token is expired, used, from another replica, or for another policy or statement (token_expired, token_used, ' +
+      'token_other_replica, token_other_policy, token_other_statement); or the policy is not provisioned yet (policy_not_ready).',
+    content: { 'application/json': { schema: { oneOf: [ref('PreviewRequired'), ref('Error')] } } },
+  },
+  422: error('The SQL guard refused the statement (guard_rejected), or a write cannot be previewed (preview_unsupported, not_transactional).'),
   429: error('Too many queries are waiting for this policy\'s connections (too_many_requests).'),
 };
 const queryBody = { required: true, content: { 'application/json': { schema: ref('QueryRequest') } } };
@@ -75,7 +84,7 @@ export function openApiDocument(): object {
       '/api/v1/namespaces/{namespace}/policies/{name}/query': {
         parameters: policyPath,
         post: {
-          summary: 'Run one guarded SQL statement through the policy',
+          summary: 'Run one guarded SQL statement through the policy; a write is previewed first (409) and runs with its previewToken',
           requestBody: queryBody,
           responses: { 200: json('QueryResult', 'The result (at most console.rowLimit rows)'), ...queryErrors },
         },
@@ -94,7 +103,7 @@ export function openApiDocument(): object {
           summary: 'Ask in plain language: the model writes SQL from the policy\'s schema, the guard and the database decide',
           requestBody: { required: true, content: { 'application/json': { schema: ref('AskRequest') } } },
           responses: {
-            200: json('Answer', 'The model\'s SQL, explanation and result; or, after 3 refused attempts, why it failed'),
+            200: json('Answer', 'The model\'s SQL, explanation and result (a write: its proposal and preview, never run); or, after 3 refused attempts, why it failed'),
             ...onPolicy,
             404: error('The AccessPolicy, or the conversation, does not exist (not_found).'),
             502: error('The model\'s server failed (ai_error), or the database cannot be reached.'),

@@ -19,6 +19,9 @@ import { ConsoleMetrics } from './metrics.js';
 import { GuardVerdicts } from './guard/verdicts.js';
 import { QueryService } from './queries.js';
 import { QueryRunner } from './runner/index.js';
+import { PreviewRequired } from './writes/errors.js';
+import { WritePreviews } from './writes/preview.js';
+import { PreviewTokens } from './writes/token.js';
 
 const identity = { username: 'alice', groups: [] };
 const ctx = { identity, source: 'sql' as const };
@@ -60,24 +63,25 @@ describe.each(['postgres', 'mysql'] as const)('QueryService credentials (%s)', (
     : await db.superQuery<{ u: string }>('SELECT USER AS u FROM information_schema.PROCESSLIST WHERE USER IN (?, ?)', [users.a, users.b])).map((r) => r.u).sort();
   const idle = (): Promise<unknown> => eventually('the idle pools to close', async () => (await sessionUsers()).length === 0, 10_000);
 
-  function service(ttlMs: number): { queries: QueryService; metrics: ConsoleMetrics } {
+  function service(ttlMs: number, access: 'read-only' | 'read-write' = 'read-only'): { queries: QueryService; metrics: ConsoleMetrics } {
     const metrics = new ConsoleMetrics();
     const policy = {
       metadata: { namespace: 'ns', name: 'reader' },
-      spec: { connectionRef: { name: 'shop' }, tables: [{ name: 'products' }], console: { enabled: true, rowLimit: 10, statementTimeout: '5s' } },
+      spec: { connectionRef: { name: 'shop' }, access, tables: [{ name: 'products' }], console: { enabled: true, rowLimit: 10, statementTimeout: '5s' } },
       status: { secretName: 'reader-credentials' },
     } as AccessPolicy;
     const connection = { spec: { engine, host: db.host, port: db.port, database: db.database, tls: { mode: 'verify-full' } } } as DatabaseConnection;
     const catalog = { getPolicy: () => Promise.resolve(policy), getConnection: () => Promise.resolve(connection) } as unknown as KubeCatalog;
     const reviewer = { canQuery: () => Promise.resolve(true) } as unknown as AccessReviewer;
+    const verdicts = new GuardVerdicts(undefined, metrics);
     const queries = new QueryService({
       catalog, reviewer, runner, credentials: new CredentialCache(reader, ttlMs, metrics), audit: new AuditLog(log, metrics),
-      verdicts: new GuardVerdicts(undefined, metrics), maxSqlLength: 10_000, log,
+      verdicts, previews: new WritePreviews({ runner, tokens: new PreviewTokens(), verdicts }), maxSqlLength: 10_000, log,
     });
     return { queries, metrics };
   }
   const count = async (queries: QueryService): Promise<number> => {
-    const result = await queries.execute(await queries.authorize(identity, 'ns', 'reader'), 'SELECT count(*) AS n FROM products', false, ctx);
+    const result = await queries.execute(await queries.authorize(identity, 'ns', 'reader'), 'SELECT count(*) AS n FROM products', ctx);
     return Number(result.rows[0]?.[0]);
   };
   const rejectedReads = async (metrics: ConsoleMetrics): Promise<number> =>
@@ -89,10 +93,10 @@ describe.each(['postgres', 'mysql'] as const)('QueryService credentials (%s)', (
       if (engine === 'postgres') {
         await db.superQuery(`CREATE ROLE ${user} LOGIN PASSWORD '${newPassword()}'`);
         await db.superQuery(`GRANT CONNECT ON DATABASE ${db.database} TO ${user}`);
-        await db.superQuery(`GRANT SELECT ON products TO ${user}`);
+        await db.superQuery(`GRANT SELECT, UPDATE ON products TO ${user}`);
       } else {
         await db.superQuery(`CREATE USER '${user}'@'%' IDENTIFIED BY '${newPassword()}' REQUIRE SSL`);
-        await db.superQuery(`GRANT SELECT ON ${db.database}.products TO '${user}'@'%'`);
+        await db.superQuery(`GRANT SELECT, UPDATE ON ${db.database}.products TO '${user}'@'%'`);
       }
     }
     runner = new QueryRunner({ poolMax: 2, idleMs: 300, queueMax: 10, queueTimeoutMs: 5_000 }, log);
@@ -140,6 +144,26 @@ describe.each(['postgres', 'mysql'] as const)('QueryService credentials (%s)', (
     expect(await rejectedReads(metrics)).toBe(2);
     const audit = logs.map((l) => JSON.parse(l) as { audit?: boolean; outcome?: string }).filter((l) => l.audit).at(-1);
     expect(audit?.outcome).toBe('database_unavailable');
+  });
+
+  it('confirms a previewed write after an in-place rotation: the refused connection leaves the token usable for the retry', async () => {
+    const { queries } = service(60_000, 'read-write');
+    const first = newPassword();
+    await setPassword(users.a, first);
+    setSecret(users.a, first);
+    const resolved = await queries.authorize(identity, 'ns', 'reader');
+    const sql = 'UPDATE products SET stock = stock WHERE id IN (1, 2)';
+    const refusal = await queries.execute(resolved, sql, ctx).then(() => undefined, (err: unknown) => err);
+    expect(refusal).toBeInstanceOf(PreviewRequired);
+    const preview = (refusal as PreviewRequired).preview;
+    expect(preview.rowCount).toBe(2);
+    const second = newPassword();
+    await setPassword(users.a, second);
+    setSecret(users.a, second);
+    await idle();
+    const run = await queries.execute(resolved, sql, ctx, preview.token);
+    expect(run).toMatchObject({ rowCount: 2, previewId: preview.id });
+    await expect(queries.execute(resolved, sql, ctx, preview.token)).rejects.toMatchObject({ code: 'token_used' });
   });
 
   it('moves to rotated credentials (another user) after the TTL', async () => {

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { AuditLog, QuerySource } from './audit.js';
+import type { AuditEntry, AuditLog, QuerySource } from './audit.js';
 import type { AccessReviewer } from './auth/access.js';
 import type { Identity } from './auth/identity.js';
-import { ApiError, ConfirmationRequired, CredentialsRejected, Forbidden, GuardRejected } from './errors.js';
+import { ApiError, CredentialsRejected, Forbidden, GuardRejected, InvalidRequest } from './errors.js';
 import type { Accepted } from './guard/index.js';
 import type { GuardVerdicts } from './guard/verdicts.js';
 import type { KubeCatalog } from './kube/catalog.js';
@@ -10,9 +10,13 @@ import type { CredentialCache } from './kube/credentials.js';
 import { resolvePolicy, type ResolvedPolicy } from './policies/resolve.js';
 import type { QueryResult, QueryRunner, RowSink, RunOptions, StreamSummary, Target } from './runner/index.js';
 import { describeSchema, type SchemaDescription } from './schema/describe.js';
+import { PreviewRequired, PreviewStale, TokenRefused } from './writes/errors.js';
+import type { WriteContext, WritePreview, WritePreviews } from './writes/preview.js';
 
 export interface QueryResponse extends QueryResult {
   durationMs: number;
+  /** A confirmed write: the preview it ran. */
+  previewId?: string;
 }
 
 /** Who runs a query and why, for the audit record. */
@@ -37,6 +41,8 @@ export interface QueryServiceDeps {
   audit: AuditLog;
   /** The guard, with its verdicts on accepted statements remembered. */
   verdicts: GuardVerdicts;
+  /** Writes are previewed first and run only with the preview's token. */
+  previews: WritePreviews;
   maxSqlLength: number;
   log?: Logger;
 }
@@ -63,10 +69,47 @@ export class QueryService {
     return this.withTarget(resolved, (target) => describeSchema(this.deps.runner, resolved, target));
   }
 
-  async execute(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext): Promise<QueryResponse> {
+  /**
+   * Runs one statement. A SELECT runs at once. A write (read-write policies only) never runs without a
+   * preview token: without one it is previewed in a transaction that is rolled back, and PreviewRequired
+   * (409) carries the preview and its token; with one, exactly the previewed statement runs if its rows are
+   * still those previewed.
+   */
+  async execute(resolved: ResolvedPolicy, sql: string, ctx: QueryContext, previewToken?: string): Promise<QueryResponse> {
     const started = performance.now();
-    const accepted = this.check(resolved, sql, confirm, ctx, started);
-    return this.runAccepted(resolved, sql, accepted.sql, ctx, started);
+    const accepted = this.check(resolved, sql, ctx, started);
+    if (accepted.kind === 'select') return this.runAccepted(resolved, sql, accepted.sql, ctx, started);
+    return previewToken === undefined ? this.propose(resolved, sql, ctx, started) : this.confirm(resolved, sql, previewToken, ctx, started);
+  }
+
+  /** Previews a write and throws PreviewRequired with it; audited with outcome `preview`. */
+  private async propose(resolved: ResolvedPolicy, sql: string, ctx: QueryContext, started: number): Promise<never> {
+    let preview: WritePreview;
+    try {
+      preview = await this.withTarget(resolved, (target) => this.deps.previews.propose(this.writeContext(resolved, ctx, target), sql));
+    } catch (err) {
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', phase: 'preview', ...failure(err) });
+      throw err;
+    }
+    this.record(resolved, ctx, sql, started, { verdict: 'allowed', phase: 'preview', outcome: 'preview', previewId: preview.id, rowCount: preview.rowCount });
+    throw new PreviewRequired(preview);
+  }
+
+  /** Runs a previewed write with its token; audited with the preview's id and outcome `ok` or the refusal. */
+  private async confirm(resolved: ResolvedPolicy, sql: string, token: string, ctx: QueryContext, started: number): Promise<QueryResponse> {
+    try {
+      const { previewId, ...result } = await this.withTarget(resolved, (target) => this.deps.previews.confirm(this.writeContext(resolved, ctx, target), sql, token));
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', phase: 'run', outcome: 'ok', previewId, rowCount: result.rowCount, truncated: result.truncated });
+      return { ...result, durationMs: elapsed(started), previewId };
+    } catch (err) {
+      const previewId = err instanceof PreviewStale || err instanceof TokenRefused ? err.previewId : undefined;
+      this.record(resolved, ctx, sql, started, { verdict: 'allowed', phase: 'run', ...failure(err), ...(previewId ? { previewId } : {}) });
+      throw err;
+    }
+  }
+
+  private writeContext(resolved: ResolvedPolicy, ctx: QueryContext, target: Target): WriteContext {
+    return { policy: resolved.key, user: ctx.identity.username, dialect: resolved.dialect, guard: resolved.guard, target, limits: withSignal(resolved.run, ctx) };
   }
 
   /**
@@ -75,7 +118,7 @@ export class QueryService {
    */
   async explain(resolved: ResolvedPolicy, sql: string, ctx: QueryContext): Promise<QueryResponse> {
     const started = performance.now();
-    const accepted = this.check(resolved, sql, false, { ...ctx, readOnly: true }, started);
+    const accepted = this.check(resolved, sql, { ...ctx, readOnly: true }, started);
     return this.runAccepted(resolved, sql, `EXPLAIN ${accepted.sql}`, { ...ctx, readOnly: true }, started);
   }
 
@@ -95,9 +138,15 @@ export class QueryService {
    * Streams the result to a sink made when the columns are known. Errors before the first byte reach the
    * caller as usual; the caller must abort the response on errors after it.
    */
-  async stream(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext, sink: RowSink): Promise<StreamSummary & { durationMs: number }> {
+  async stream(resolved: ResolvedPolicy, sql: string, ctx: QueryContext, sink: RowSink): Promise<StreamSummary & { durationMs: number }> {
     const started = performance.now();
-    const accepted = this.check(resolved, sql, confirm, ctx, started);
+    const accepted = this.check(resolved, sql, ctx, started);
+    if (accepted.kind !== 'select') {
+      const err = new InvalidRequest(`This ${accepted.kind.toUpperCase()} would change data; query.csv exports the rows of a SELECT only. ` +
+        'Send writes to the JSON endpoint …/query, which previews them and runs them with the preview\'s token.');
+      this.record(resolved, ctx, sql, started, { verdict: 'rejected', ...failure(err) });
+      throw err;
+    }
     try {
       const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, withSignal(resolved.run, ctx), sink));
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: summary.rowCount, truncated: summary.truncated });
@@ -127,7 +176,7 @@ export class QueryService {
     }
   }
 
-  private check(resolved: ResolvedPolicy, sql: string, confirm: boolean, ctx: QueryContext, started: number): Accepted {
+  private check(resolved: ResolvedPolicy, sql: string, ctx: QueryContext, started: number): Accepted {
     let accepted: Accepted;
     try {
       accepted = this.deps.verdicts.check(sql, { dialect: resolved.dialect, policy: resolved.guard, maxLength: this.deps.maxSqlLength });
@@ -141,17 +190,11 @@ export class QueryService {
       this.record(resolved, ctx, sql, started, { verdict: 'rejected', ...failure(err) });
       throw err;
     }
-    if (accepted.needsConfirmation && !confirm) {
-      const err = new ConfirmationRequired(`This ${accepted.kind.toUpperCase()} has no WHERE clause and changes every row of ` +
-        `${accepted.tables.join(', ')}; send it again with "confirm": true to run it.`);
-      this.record(resolved, ctx, sql, started, { verdict: 'allowed', ...failure(err) });
-      throw err;
-    }
     return accepted;
   }
 
   private record(resolved: ResolvedPolicy, ctx: QueryContext, sql: string, started: number,
-    outcome: { verdict: 'allowed' | 'rejected'; outcome: string; rule?: string; error?: string; rowCount?: number; truncated?: boolean }): void {
+    outcome: Pick<AuditEntry, 'verdict' | 'outcome' | 'rule' | 'error' | 'rowCount' | 'truncated' | 'phase' | 'previewId'>): void {
     this.deps.audit.record({
       ...(ctx.requestId ? { requestId: ctx.requestId } : {}),
       source: ctx.source,

@@ -17,6 +17,8 @@ import { reuseConnections } from '@dbwarden/api/client';
 import { ConsoleMetrics } from './metrics.js';
 import { QueryService } from './queries.js';
 import { QueryRunner } from './runner/index.js';
+import { WritePreviews } from './writes/preview.js';
+import { PreviewTokens } from './writes/token.js';
 
 export interface ConsoleOptions {
   config: ConsoleConfig;
@@ -49,7 +51,9 @@ export async function startConsole(options: ConsoleOptions): Promise<RunningCons
   const runner = new QueryRunner({ poolMax: config.pool.max, idleMs: config.pool.idleMs, queueMax: config.pool.queueMax, queueTimeoutMs: config.pool.queueTimeoutMs }, log);
   const audit = new AuditLog(log.child({ component: 'audit' }), metrics);
   const verdicts = new GuardVerdicts(defaultVerdictCacheChars, metrics);
-  const queries = new QueryService({ catalog, credentials, reviewer, runner, audit, verdicts, maxSqlLength: config.maxSqlLength, log });
+  // One token key and one set of used tokens per process: a preview is confirmed on the replica that made it.
+  const previews = new WritePreviews({ runner, tokens: new PreviewTokens(), verdicts, maxSqlLength: config.maxSqlLength });
+  const queries = new QueryService({ catalog, credentials, reviewer, runner, audit, verdicts, previews, maxSqlLength: config.maxSqlLength, log });
   const model = options.model ?? (config.ai.apiKey
     ? new OpenAIModel({ apiKey: config.ai.apiKey, model: config.ai.model, timeoutMs: config.ai.timeoutMs, maxRetries: config.ai.maxRetries, ...(config.ai.baseURL ? { baseURL: config.ai.baseURL } : {}) })
     : undefined);

@@ -21,12 +21,14 @@ import { eventually } from '../support/kube.js';
 import type { EngineName } from '../support/shop-db.js';
 import { allPasswords, startHarness, waitForConsoleAccess, type ConsoleHarness } from './console-harness.js';
 
-interface ErrorBody { error: { code: string; message: string } }
-interface QueryBody { columns: Array<{ name: string; type: string }>; rows: unknown[][]; rowCount: number; truncated: boolean; durationMs: number }
+interface Sample { columns: Array<{ name: string; type: string }>; rows: unknown[][]; truncated: boolean }
+interface Preview { previewId: string; kind: string; table: string; rowCount: number; before: Sample; after: Sample; token: string; expiresAt: string }
+interface ErrorBody { error: { code: string; message: string }; preview?: Preview }
+interface QueryBody { columns: Array<{ name: string; type: string }>; rows: unknown[][]; rowCount: number; truncated: boolean; durationMs: number; previewId?: string }
 interface PolicyItem { namespace: string; name: string; engine: string; access: string; ready: boolean; posture: unknown; readReplica: boolean }
 interface SchemaBody { tables: Array<{ schema: string; name: string; columns: Array<{ name: string }> }> }
 interface AskBody {
-  conversationId: string; sql: string | null; explanation: string; result: QueryBody | null;
+  conversationId: string; sql: string | null; explanation: string; result: QueryBody | null; proposal: { sql: string; preview: Preview } | null;
   attempts: Array<{ sql: string | null; error: { code: string; message: string } }>; error: { code: string; message: string } | null;
 }
 
@@ -85,6 +87,7 @@ export function consoleScenario(engine: EngineName): void {
           console: { enabled: true },
         },
         writer: { connectionRef: { name: 'shop' }, access: 'read-write', tables: [{ name: 'orders' }], console: { enabled: true } },
+        editor: { connectionRef: { name: 'shop' }, access: 'read-write', tables: [{ name: 'products' }], console: { enabled: true } },
         disabled: { connectionRef: { name: 'shop' }, tables: [{ name: 'products' }] },
         'via-replica': { connectionRef: { name: 'shop-replica' }, tables: [{ name: 'products' }], console: { enabled: true } },
       },
@@ -155,7 +158,7 @@ export function consoleScenario(engine: EngineName): void {
     it('lists only the console-enabled policies each user may query, with engine, access, Ready and posture', async () => {
       const list = await alice().get<{ items: PolicyItem[] }>('/api/v1/policies');
       expect(list.status).toBe(200);
-      expect(list.body.items.map((p) => p.name)).toEqual(['no-emails', 'readonly', 'via-replica', 'writer']);
+      expect(list.body.items.map((p) => p.name)).toEqual(['editor', 'no-emails', 'readonly', 'via-replica', 'writer']);
       const readonly = list.body.items.find((p) => p.name === 'readonly');
       expect(readonly).toMatchObject({ namespace: h.namespace, engine, access: 'read-only', ready: true, readReplica: false });
       expect(readonly?.posture).toMatchObject({ passed: expect.any(Number) as number, total: expect.any(Number) as number });
@@ -328,16 +331,31 @@ export function consoleScenario(engine: EngineName): void {
       expect(metrics.text).toMatch(new RegExp(`dbwarden_console_queries_total\\{engine="${engine}",source="sql",outcome="cancelled"\\} \\d+`));
     });
 
-    it('writes through a read-write policy, only to its tables, and asks to confirm a write without WHERE', async () => {
-      const updated = await query('writer', `UPDATE ${q('orders')} SET status = 'shipped' WHERE id = 2`);
+    it('writes through a read-write policy only after a preview, and only to its tables', async () => {
+      const sql = `UPDATE ${q('orders')} SET status = 'shipped' WHERE id = 2`;
+      const statusOf2 = () => h.db.superQuery(`SELECT status FROM ${q('orders')} WHERE id = 2`);
+      const was = await statusOf2();
+      const previewed = await query('writer', sql);
+      expect(previewed.status).toBe(409);
+      expect(previewed.body.error.code).toBe('preview_required');
+      expect(previewed.body.error.message).toContain('previewToken');
+      expect(previewed.body.preview).toMatchObject({ kind: 'update', rowCount: 1 });
+      expect(await statusOf2()).toEqual(was);
+      const updated = await query('writer', sql, h.tokens.alice, { previewToken: previewed.body.preview?.token });
       expect(updated.status).toBe(200);
-      expect(updated.body.rowCount).toBe(1);
-      expect(await h.db.superQuery(`SELECT status FROM ${q('orders')} WHERE id = 2`)).toEqual([{ status: 'shipped' }]);
-      const unconfirmed = await query('writer', `UPDATE ${q('orders')} SET status = status`);
-      expect(unconfirmed.status).toBe(422);
-      expect(unconfirmed.body.error.code).toBe('confirmation_required');
-      const confirmed = await query('writer', `UPDATE ${q('orders')} SET status = status`, h.tokens.alice, { confirm: true });
-      expect(confirmed.status).toBe(200);
+      expect(updated.body).toMatchObject({ rowCount: 1, previewId: previewed.body.preview?.previewId });
+      expect(await statusOf2()).toEqual([{ status: 'shipped' }]);
+      // Without WHERE: previewed like any other write (the old "confirm": true is gone, and says so).
+      const everyRow = await query('writer', `UPDATE ${q('orders')} SET status = status`);
+      expect(everyRow.status).toBe(409);
+      expect(everyRow.body.preview?.rowCount).toBeGreaterThanOrEqual(1000);
+      const old = await query('writer', `UPDATE ${q('orders')} SET status = status`, h.tokens.alice, { confirm: true });
+      expect(old.status).toBe(400);
+      expect(old.body.error.message).toContain('previewToken');
+      // CSV exports SELECTs only.
+      const csv = await h.api(h.tokens.alice).post<ErrorBody>(`${policyPath('writer')}/query.csv`, { sql });
+      expect(csv.status).toBe(400);
+      expect(csv.body.error.message).toContain('…/query');
       expect((await query('writer', `UPDATE ${q('products')} SET stock = 0 WHERE id = 1`)).body.error.code).toBe('guard_rejected');
       expect((await query('writer', `DROP TABLE ${q('orders')}`)).body.error.code).toBe('guard_rejected');
     });
@@ -355,6 +373,111 @@ export function consoleScenario(engine: EngineName): void {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('invalid_request');
       expect((await h.api(h.tokens.alice).post<ErrorBody>(`${policyPath('readonly')}/query`, {})).status).toBe(400);
+    });
+  });
+
+  describe(`${engine}: write previews`, () => {
+    const products = q('products');
+    const records = (previewId: string | undefined): Array<Record<string, unknown>> =>
+      h.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.audit === true && previewId !== undefined && l.previewId === previewId);
+    const column = (sample: Sample, name: string): unknown[] => {
+      const at = sample.columns.findIndex((c) => c.name === name);
+      return sample.rows.map((r) => r[at]);
+    };
+
+    it('the model proposes an UPDATE: nothing changes until it is confirmed, and the preview is what then changes', async () => {
+      const sql = `UPDATE ${products} SET category = 'x' WHERE category = 'garden' AND id > 25`;
+      const question = 'Rename the category of the last garden products to x';
+      try {
+        h.fake.reset();
+        h.fake.reply(answer(sql, 'Renames the category.'));
+        const res = await ask('editor', question);
+        expect(res.status).toBe(200);
+        expect(res.body).toMatchObject({ sql, result: null, attempts: [], error: null, proposal: { sql } });
+        const preview = res.body.proposal!.preview;
+        expect(preview).toMatchObject({ kind: 'update', rowCount: 3 });
+        expect(column(preview.before, 'id').map(Number)).toEqual([26, 31, 36]);
+        expect(column(preview.before, 'category')).toEqual(['garden', 'garden', 'garden']);
+        expect(column(preview.after, 'category')).toEqual(['x', 'x', 'x']);
+        expect(await h.db.superQuery(`SELECT id FROM ${products} WHERE category = 'x'`)).toEqual([]);
+
+        const run = await query('editor', sql, h.tokens.alice, { previewToken: preview.token });
+        expect(run.status).toBe(200);
+        expect(run.body).toMatchObject({ rowCount: 3, previewId: preview.previewId });
+        const changed = await h.db.superQuery<{ id: number; name: string; category: string }>(`SELECT id, name, category FROM ${products} WHERE category = 'x' ORDER BY id`);
+        expect(changed.map((r) => Number(r.id))).toEqual(column(preview.after, 'id').map(Number));
+        expect(changed.map((r) => r.name)).toEqual(column(preview.after, 'name'));
+
+        const again = await query('editor', sql, h.tokens.alice, { previewToken: preview.token });
+        expect(again.status).toBe(409);
+        expect(again.body.error.code).toBe('token_used');
+
+        // Proposal, preview and run read as one story in the audit log.
+        const story = await eventually('the audit records', () => {
+          const found = records(preview.previewId);
+          return found.length >= 3 && found;
+        }, 5_000);
+        const user = `system:serviceaccount:${h.namespace}:alice`;
+        expect(story[0]).toMatchObject({ source: 'ask', phase: 'preview', outcome: 'preview', rowCount: 3, question, conversationId: res.body.conversationId, user, sql });
+        expect(story[1]).toMatchObject({ source: 'sql', phase: 'run', outcome: 'ok', rowCount: 3, user, sql });
+        expect(story[2]).toMatchObject({ phase: 'run', outcome: 'token_used', user });
+      } finally {
+        await h.db.superQuery(`UPDATE ${products} SET category = 'garden' WHERE category = 'x'`);
+      }
+    });
+
+    it('refuses a confirmation after the rows changed, and forged or misapplied tokens', async () => {
+      const sql = `UPDATE ${products} SET stock = stock + 1 WHERE id IN (3, 4)`;
+      const stock = async (): Promise<number[]> => (await h.db.superQuery<{ stock: number }>(`SELECT stock FROM ${products} WHERE id IN (3, 4) ORDER BY id`)).map((r) => Number(r.stock));
+      const was = await stock();
+      const previewed = await query('editor', sql);
+      expect(previewed.status).toBe(409);
+      const preview = previewed.body.preview!;
+      expect(preview.rowCount).toBe(2);
+      expect(column(preview.after, 'stock').map(Number)).toEqual(was.map((n) => n + 1));
+      const [claims, signature] = preview.token.split('.') as [string, string];
+      const forged = await query('editor', sql, h.tokens.alice, { previewToken: `${claims}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}` });
+      expect(forged.status).toBe(400);
+      expect(forged.body.error.code).toBe('token_invalid');
+      const other = await query('editor', `UPDATE ${products} SET stock = stock + 1 WHERE id IN (3)`, h.tokens.alice, { previewToken: preview.token });
+      expect(other.status).toBe(409);
+      expect(other.body.error.code).toBe('token_other_statement');
+      expect(await stock()).toEqual(was);
+
+      await h.db.superQuery(`UPDATE ${products} SET stock = stock + 5 WHERE id = 3`);
+      const stale = await query('editor', sql, h.tokens.alice, { previewToken: preview.token });
+      expect(stale.status).toBe(409);
+      expect(stale.body.error.code).toBe('preview_stale');
+      expect(await stock()).toEqual([was[0]! + 5, was[1]!]);
+      const story = await eventually('the audit records', () => {
+        const found = records(preview.previewId);
+        return found.length >= 3 && found;
+      }, 5_000);
+      // The forged token names no preview; the genuine one refused for another statement does.
+      expect(story.map((r) => [r.phase, r.outcome])).toEqual([['preview', 'preview'], ['run', 'token_other_statement'], ['run', 'preview_stale']]);
+      await h.db.superQuery(`UPDATE ${products} SET stock = stock - 5 WHERE id = 3`);
+    });
+
+    it('feeds a preview the guard refuses back to the model, and never previews on a read-only policy', async () => {
+      h.fake.reset();
+      h.fake.reply(answer(`UPDATE ${q('orders')} SET status = 'x' WHERE id = 1`), answer(`DELETE FROM ${products} WHERE id = 40`));
+      const res = await ask('editor', 'Remove product 40');
+      expect(res.status).toBe(200);
+      expect(res.body.attempts.map((a) => a.error.code)).toEqual(['guard_rejected']);
+      expect(res.body.proposal?.preview).toMatchObject({ kind: 'delete', rowCount: 1 });
+      expect(column(res.body.proposal!.preview.before, 'id').map(Number)).toEqual([40]);
+      expect(await h.db.superQuery(`SELECT id FROM ${products} WHERE id = 40`)).toHaveLength(1);
+
+      const readOnly = await query('readonly', `UPDATE ${products} SET category = 'x' WHERE id = 1`);
+      expect(readOnly.status).toBe(422);
+      expect(readOnly.body.error.code).toBe('guard_rejected');
+      expect(readOnly.body.preview).toBeUndefined();
+      const withToken = await query('readonly', `UPDATE ${products} SET category = 'x' WHERE id = 1`, h.tokens.alice, { previewToken: 'x.y' });
+      expect(withToken.status).toBe(422);
+      h.fake.reset();
+      h.fake.respondWith(() => answer(`UPDATE ${products} SET category = 'x' WHERE id = 1`));
+      const asked = await ask('readonly', 'Set product 1 to x');
+      expect(asked.body).toMatchObject({ result: null, proposal: null, error: { code: 'guard_rejected' } });
     });
   });
 

@@ -1,4 +1,5 @@
-import { ConfirmationRequired, DatabaseError, GuardRejected, StatementTimeout } from '../errors.js';
+import { DatabaseError, GuardRejected, StatementTimeout } from '../errors.js';
+import { NotTransactional, PreviewRequired, PreviewUnsupported, previewBody, type PreviewBody } from '../writes/errors.js';
 import type { ConsoleMetrics } from '../metrics.js';
 import type { QueryResponse } from '../queries.js';
 import type { SchemaDescription } from '../schema/describe.js';
@@ -32,15 +33,20 @@ export interface AskAnswer {
   model: string;
   sql: string | null;
   explanation: string;
-  /** The rows, when the SQL passed the guard and the database; null otherwise. */
+  /** The rows, when the SQL is a SELECT that passed the guard and the database; null otherwise. */
   result: QueryResponse | null;
+  /** A write the model proposes: previewed in a transaction rolled back, never run here; null otherwise. */
+  proposal: { sql: string; preview: PreviewBody } | null;
   /** Attempts the guard or the database refused, in order. */
   attempts: FailedAttempt[];
   /** Why there is no result after every attempt; null on success or when the model wrote no SQL. */
   error: { code: string; message: string } | null;
 }
 
-/** Runs one statement through the guard and the database (QueryService.execute, audited). */
+/**
+ * Runs one statement through the guard and the database (QueryService.execute, audited); a write is only
+ * previewed, and comes back as PreviewRequired.
+ */
 export type Execute = (sql: string, attempt: number, conversationId: string) => Promise<QueryResponse>;
 
 /**
@@ -64,7 +70,7 @@ export class Assistant {
     const question: ChatMessage = { role: 'user', content: input.question };
     const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(input) }, ...history, question];
     const attempts: FailedAttempt[] = [];
-    const base = { conversationId: id, question: input.question, model: this.model.name };
+    const base = { conversationId: id, question: input.question, model: this.model.name, proposal: null };
     let last = { sql: null as string | null, explanation: '', content: '' };
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       let content: string;
@@ -95,6 +101,12 @@ export class Assistant {
         this.conversations.append(id, input.owner, input.policy, [question, { role: 'assistant', content }]);
         return { ...base, sql: answer.sql, explanation: answer.explanation, result, attempts, error: null };
       } catch (err) {
+        if (err instanceof PreviewRequired) {
+          // The model never runs a write: the person sees the proposal and its preview, and confirms it (or not).
+          this.conversations.append(id, input.owner, input.policy, [question, { role: 'assistant', content }]);
+          return { ...base, sql: answer.sql, explanation: answer.explanation, result: null,
+            proposal: { sql: answer.sql, preview: previewBody(err.preview) }, attempts, error: null };
+        }
         const refusal = refusalOf(err);
         if (!refusal) throw err;
         attempts.push({ sql: answer.sql, error: { code: refusal.code, message: refusal.message } });
@@ -113,7 +125,8 @@ export class Assistant {
 }
 
 function refusalOf(err: unknown): { kind: 'guard' | 'database'; code: string; message: string } | undefined {
-  if (err instanceof GuardRejected || err instanceof ConfirmationRequired) return { kind: 'guard', code: err.code, message: err.message };
+  if (err instanceof GuardRejected || err instanceof PreviewUnsupported) return { kind: 'guard', code: err.code, message: err.message };
+  if (err instanceof NotTransactional) return { kind: 'database', code: err.code, message: err.message };
   if (err instanceof DatabaseError || err instanceof StatementTimeout) return { kind: 'database', code: err.code, message: err.message };
   return undefined;
 }

@@ -6,6 +6,8 @@ import { secrets } from '../redact.js';
 
 export interface ErrorBody {
   error: { code: string; message: string };
+  /** An ApiError's extra fields (a preview_required's `preview`). */
+  [field: string]: unknown;
 }
 
 /** Unknown API paths: a JSON 404, not Express's HTML page. */
@@ -14,7 +16,8 @@ export function apiNotFound(req: Request): never {
 }
 
 /**
- * The one error middleware: typed errors become their status and `{"error": {"code", "message"}}`; body
+ * The one error middleware: typed errors become their status and `{"error": {"code", "message"}}` plus the
+ * error's extra fields; body
  * parser errors become 400; anything else is a 500 whose details stay in the log. Messages are scrubbed of
  * every secret the console holds before they leave.
  */
@@ -34,7 +37,7 @@ export function errorHandler(log: Logger) {
       status = err.status;
       // RFC 6750 (and MCP's authorization spec): say which scheme the resource expects.
       if (status === 401) res.setHeader('WWW-Authenticate', 'Bearer realm="dbwarden"');
-      body = { error: { code: err.code, message: secrets.scrub(err.message) } };
+      body = { ...err.extra, error: { code: err.code, message: secrets.scrub(err.message) } };
     } else if (typeof parserError.type === 'string' && parserError.status && parserError.status < 500) {
       status = parserError.status;
       body = { error: { code: 'invalid_request', message: `The request body is not acceptable: ${parserError.message ?? parserError.type}` } };

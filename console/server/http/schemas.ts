@@ -9,7 +9,13 @@ export const policyParams = z.object({
 
 export const queryRequest = z.strictObject({
   sql: z.string().describe('One SQL statement in the policy\'s dialect (the guard refuses an empty one).'),
-  confirm: z.boolean().optional().describe('Required (true) to run an UPDATE or DELETE without WHERE on a read-write policy.'),
+  previewToken: z.string().min(1).max(4096).optional().describe('Runs a write (INSERT, UPDATE, DELETE on a read-write policy): the ' +
+    'token of its preview, from the 409 preview_required answer to the same statement. Without it a write is only previewed. ' +
+    'Ignored for a SELECT.'),
+}, {
+  error: (issue) => (issue.code === 'unrecognized_keys' && issue.keys.includes('confirm')
+    ? '"confirm" is no longer accepted: a write is answered with a preview (409 preview_required) and runs when sent again with "previewToken"'
+    : undefined),
 }).meta({ id: 'QueryRequest' });
 
 export const askRequest = z.strictObject({
@@ -27,13 +33,38 @@ export const errorBody = z.object({
 }).meta({ id: 'Error' });
 
 const value = z.union([z.string(), z.number(), z.boolean(), z.null(), z.record(z.string(), z.unknown()), z.array(z.unknown())]);
+const columns = z.array(z.object({ name: z.string(), type: z.string() }));
+
+const previewSample = z.object({
+  columns,
+  rows: z.array(z.array(value)),
+  truncated: z.boolean().describe('More rows change than are shown (at most 20).'),
+});
+
+export const writePreview = z.object({
+  previewId: z.string().describe('Names the preview in the audit log: its preview record and its run carry it.'),
+  kind: z.enum(['insert', 'update', 'delete']),
+  table: z.string().describe('The table written, schema.table.'),
+  rowCount: z.number().int().describe('Rows the statement changes (UPDATE: rows it matches).'),
+  before: previewSample.describe('UPDATE and DELETE: the rows it changes, before (none for INSERT).'),
+  after: previewSample.describe('UPDATE: the same rows after; INSERT: the new rows; DELETE: none.'),
+  note: z.string().optional().describe('Why `after` is empty although rows change, when it cannot be shown.'),
+  token: z.string().describe('Send the same statement again with this as "previewToken" to run it: once, by this caller, through this policy.'),
+  expiresAt: z.string().describe('When the token expires (RFC 3339).'),
+}).meta({ id: 'WritePreview' });
+
+export const previewRequired = z.object({
+  error: z.object({ code: z.literal('preview_required'), message: z.string() }),
+  preview: writePreview,
+}).meta({ id: 'PreviewRequired' });
 
 export const queryResponse = z.object({
-  columns: z.array(z.object({ name: z.string(), type: z.string() })),
+  columns,
   rows: z.array(z.array(value)).describe('Rows as arrays, in column order. Numbers, booleans and JSON as such; other types as the database prints them.'),
   rowCount: z.number().int().describe('Rows returned, or rows changed by INSERT/UPDATE/DELETE.'),
   truncated: z.boolean().describe('More rows existed than the policy\'s console.rowLimit.'),
   durationMs: z.number(),
+  previewId: z.string().optional().describe('A confirmed write: the preview it ran.'),
 }).meta({ id: 'QueryResult' });
 
 const ready = { ready: z.boolean(), reason: z.string().nullable(), message: z.string().nullable() };
@@ -92,7 +123,9 @@ export const askAnswer = z.object({
   model: z.string(),
   sql: z.string().nullable().describe('The model\'s last SQL; null when it wrote none.'),
   explanation: z.string(),
-  result: queryResponse.nullable().describe('The rows, when the SQL passed the guard and the database.'),
+  result: queryResponse.nullable().describe('The rows, when the SQL is a SELECT that passed the guard and the database.'),
+  proposal: z.object({ sql: z.string(), preview: writePreview }).nullable()
+    .describe('A write the model proposes (read-write policies): previewed, never run. POST it to …/query with the preview\'s token to run it.'),
   attempts: z.array(z.object({ sql: z.string().nullable(), error: refusal })).describe('Attempts the guard or the database refused.'),
   error: refusal.nullable().describe('Why there is no result after every attempt.'),
 }).meta({ id: 'Answer' });

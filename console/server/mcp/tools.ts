@@ -155,7 +155,7 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
     annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
   }, ({ namespace, policy, sql }, extra) => guarded(async () => {
     const resolved = await authorize(ctx, namespace, policy);
-    const result = capRows(resolved, await ctx.deps.queries.execute(resolved, sql, false, queryContext(ctx, extra)), ctx.maxResultBytes);
+    const result = capRows(resolved, await ctx.deps.queries.execute(resolved, sql, queryContext(ctx, extra)), ctx.maxResultBytes);
     return { content: [{ type: 'text', text: renderRows(result) }], structuredContent: { ...result } };
   }));
 

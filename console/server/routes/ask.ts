@@ -4,7 +4,10 @@ import { policyAccess, policyPath } from '../http/policy-access.js';
 import { askRequest, type askAnswer, type Reply } from '../http/schemas.js';
 import type { ApiDeps } from './deps.js';
 
-/** Plain-language questions: the model writes SQL from the policy's schema; the guard and the database decide. */
+/**
+ * Plain-language questions: the model writes SQL from the policy's schema; the guard and the database decide.
+ * A write the model writes (read-write policies) comes back as a proposal with its preview, never run.
+ */
 export function askRoutes(router: Router, deps: ApiDeps): void {
   const withQuestion = policyAccess(deps.queries, askRequest);
 
@@ -20,7 +23,7 @@ export function askRoutes(router: Router, deps: ApiDeps): void {
       schema,
       access: policy.guard.access,
       rowLimit: policy.run.rowLimit,
-    }, (sql, attempt, conversationId) => deps.queries.execute(policy, sql, false,
+    }, (sql, attempt, conversationId) => deps.queries.execute(policy, sql,
       queryContext('ask', { question: body.question, conversationId, attempt })), signal);
     res.json(answer satisfies Reply<typeof askAnswer>);
   });

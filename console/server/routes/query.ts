@@ -6,19 +6,21 @@ import type { ApiDeps } from './deps.js';
 
 /**
  * SQL typed by a person: as JSON, or streamed as CSV (never stored). A client that goes away mid-query
- * cancels the statement in the database.
+ * cancels the statement in the database. A write answers 409 preview_required with its preview (the error
+ * middleware adds the `preview` the error carries) and runs only when sent again with the preview's token;
+ * CSV exports SELECTs only.
  */
 export function queryRoutes(router: Router, deps: ApiDeps): void {
   const withQuery = policyAccess(deps.queries, queryRequest);
 
   router.post(`${policyPath}/query`, withQuery, async (_req, res) => {
     const { policy, body, queryContext } = withQuery.of(res);
-    res.json(await deps.queries.execute(policy, body.sql, body.confirm === true, queryContext('sql')) satisfies Reply<typeof queryResponse>);
+    res.json(await deps.queries.execute(policy, body.sql, queryContext('sql'), body.previewToken) satisfies Reply<typeof queryResponse>);
   });
 
   router.post(`${policyPath}/query.csv`, withQuery, async (_req, res) => {
     const { policy, body, queryContext } = withQuery.of(res);
-    const summary = await deps.queries.stream(policy, body.sql, body.confirm === true, queryContext('csv'), {
+    const summary = await deps.queries.stream(policy, body.sql, queryContext('csv'), {
       columns: (columns) => {
         startCsv(res, `${policy.namespace}-${policy.name}.csv`);
         res.write(csvRow(columns.map((c) => c.name)));

@@ -1,4 +1,5 @@
 import { ApiError } from '../errors.js';
+import type { WritePreview } from './preview.js';
 
 /** 422: a write the console cannot preview faithfully (several target tables, DELETE ... USING, ...): it does not run. */
 export class PreviewUnsupported extends ApiError {
@@ -38,15 +39,44 @@ const refusals: Record<TokenRefusal, { status: number; message: string }> = {
 
 /** A confirmation token that does not confirm this run. */
 export class TokenRefused extends ApiError {
-  constructor(readonly reason: TokenRefusal) {
+  constructor(
+    readonly reason: TokenRefusal,
+    /** The preview a genuine token names (for the audit record); absent when the token is not one this console signed. */
+    readonly previewId?: string,
+  ) {
     super(refusals[reason].status, reason, refusals[reason].message);
   }
 }
 
 /** 409: the rows the write touches changed between the preview and the confirmation; nothing was changed. */
 export class PreviewStale extends ApiError {
-  constructor(message = 'The rows this statement changes are not the ones previewed (their number or their values changed since the ' +
-    'preview); nothing was changed. Preview the statement again.') {
+  constructor(
+    /** The preview the refused confirmation named (for the audit record). */
+    readonly previewId?: string,
+    message = 'The rows this statement changes are not the ones previewed (their number or their values changed since the ' +
+      'preview); nothing was changed. Preview the statement again.',
+  ) {
     super(409, 'preview_stale', message);
+  }
+}
+
+/** A preview as the API returns it (the `preview` of a 409 preview_required, or of an /ask proposal). */
+export type PreviewBody = Omit<WritePreview, 'id'> & { previewId: string };
+
+export function previewBody(preview: WritePreview): PreviewBody {
+  const { id, ...rest } = preview;
+  return { previewId: id, ...rest };
+}
+
+/**
+ * 409: a write without a preview token does not run; it was previewed (in a transaction rolled back) and the
+ * preview, with the token that confirms it, is in the body.
+ */
+export class PreviewRequired extends ApiError {
+  constructor(readonly preview: WritePreview) {
+    super(409, 'preview_required', `This ${preview.kind.toUpperCase()} would change ${preview.rowCount} ` +
+      `row${preview.rowCount === 1 ? '' : 's'} of ${preview.table}; nothing has changed yet. Check the preview, then send the same ` +
+      `statement again with "previewToken" set to the preview's token (before ${preview.expiresAt}) to run it.`,
+    { preview: previewBody(preview) });
   }
 }

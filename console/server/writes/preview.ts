@@ -1,4 +1,5 @@
 import type { DatabaseEngine } from '@dbwarden/api';
+import { CredentialsRejected } from '../errors.js';
 import { defaultMaxLength, guard, type Accepted, type Dialect, type GuardOptions, type GuardPolicy } from '../guard/index.js';
 import type { GuardVerdicts } from '../guard/verdicts.js';
 import { writeTarget, type WriteTarget } from '../guard/write-target.js';
@@ -110,11 +111,18 @@ export class WritePreviews {
   async confirm(ctx: WriteContext, sql: string, token: string): Promise<ConfirmedWrite> {
     const { accepted, plan } = this.check(ctx, sql);
     const claim = this.deps.tokens.redeem(token, binding(ctx, accepted));
-    const written = await this.deps.runner.transaction(ctx.target, writeLimits(ctx), async (tx) => {
-      const observed = await this.observe(tx, ctx, plan, accepted, true);
-      return observed.fingerprint === claim.fingerprint ? { commit: true, value: observed.write } : { commit: false, value: undefined };
-    });
-    if (!written) throw new PreviewStale();
+    let written: TransactionResult | undefined;
+    try {
+      written = await this.deps.runner.transaction(ctx.target, writeLimits(ctx), async (tx) => {
+        const observed = await this.observe(tx, ctx, plan, accepted, true);
+        return observed.fingerprint === claim.fingerprint ? { commit: true, value: observed.write } : { commit: false, value: undefined };
+      });
+    } catch (err) {
+      // Refused while connecting, nothing ran: the token stays usable for a retry with fresh credentials.
+      if (err instanceof CredentialsRejected) this.deps.tokens.release(claim.id);
+      throw err;
+    }
+    if (!written) throw new PreviewStale(claim.id);
     return { columns: written.columns, rows: written.rows, rowCount: written.affectedRows, truncated: written.truncated, previewId: claim.id };
   }
 

@@ -83,13 +83,21 @@ export class PreviewTokens {
   redeem(token: string, binding: TokenBinding): { id: string; fingerprint: string } {
     this.forgetExpired();
     const claims = this.verified(token);
-    if (claims.exp <= this.now()) throw new TokenRefused('token_expired');
-    if (claims.po !== binding.policy) throw new TokenRefused('token_other_policy');
-    if (claims.us !== binding.user) throw new TokenRefused('token_other_caller');
-    if (!equal(claims.st, digest(binding.statement))) throw new TokenRefused('token_other_statement');
-    if (this.used.has(claims.id)) throw new TokenRefused('token_used');
+    if (claims.exp <= this.now()) throw new TokenRefused('token_expired', claims.id);
+    if (claims.po !== binding.policy) throw new TokenRefused('token_other_policy', claims.id);
+    if (claims.us !== binding.user) throw new TokenRefused('token_other_caller', claims.id);
+    if (!equal(claims.st, digest(binding.statement))) throw new TokenRefused('token_other_statement', claims.id);
+    if (this.used.has(claims.id)) throw new TokenRefused('token_used', claims.id);
     this.used.set(claims.id, claims.exp);
     return { id: claims.id, fingerprint: claims.fp };
+  }
+
+  /**
+   * Makes a redeemed token usable again: only when the confirmation it was redeemed for did not reach the
+   * database at all (the credentials were refused while connecting), so that the retry can redeem it.
+   */
+  release(id: string): void {
+    this.used.delete(id);
   }
 
   private verified(token: string): Claims {

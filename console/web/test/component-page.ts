@@ -37,7 +37,7 @@ export function useComponentPage(): void {
     await browser?.close();
     await server?.close();
     // The API errors the tests answer on purpose are logged by Chromium as failed resources.
-    expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of (401|403|422)/.test(e))).toEqual([]);
+    expect(errors.filter((e) => !/Failed to load resource: the server responded with a status of (401|403|409|422)/.test(e))).toEqual([]);
   });
 
   beforeEach(async () => {

@@ -19,7 +19,7 @@ describe('dbw-ask-panel', () => {
       asked.push(route.request().postDataJSON());
       return json(route, 200, {
         conversationId: '0f6f2a4e-7c1c-4c57-8f0e-000000000001', question: 'q', model: 'test-model', sql: 'SELECT category, count(*) AS n FROM public.products GROUP BY category',
-        explanation: 'Products per category.', attempts: [], error: null,
+        explanation: 'Products per category.', attempts: [], error: null, proposal: null,
         result: { columns: [{ name: 'category', type: 'text' }, { name: 'n', type: 'int8' }], rows: [['books', '8'], ['toys', '8']], rowCount: 2, truncated: false, durationMs: 4 },
       } satisfies Answer);
     });

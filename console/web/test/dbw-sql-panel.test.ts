@@ -6,14 +6,20 @@ import { policy } from './samples.js';
 useComponentPage();
 
 describe('dbw-sql-panel', () => {
-  it('runs with Ctrl+Enter, shows a guard refusal, asks to confirm a write without WHERE, and records history', async () => {
+  it('runs with Ctrl+Enter, shows a guard refusal, shows that a write was previewed and not run, and records history', async () => {
     const bodies: unknown[] = [];
     await page.route('**/query', (route) => {
-      const body = route.request().postDataJSON() as { sql: string; confirm?: boolean };
+      const body = route.request().postDataJSON() as { sql: string };
       bodies.push(body);
       if (body.sql.startsWith('DROP')) return json(route, 422, { error: { code: 'guard_rejected', message: 'Only SELECT statements are allowed, not DROP.' } });
-      if (!body.confirm) return json(route, 422, { error: { code: 'confirmation_required', message: 'This UPDATE has no WHERE clause.' } });
-      return json(route, 200, { columns: [], rows: [], rowCount: 12, truncated: false, durationMs: 5 });
+      if (body.sql.startsWith('UPDATE')) {
+        return json(route, 409, {
+          error: { code: 'preview_required', message: 'This UPDATE would change 12 rows of public.orders; nothing has changed yet.' },
+          preview: { previewId: 'p1', kind: 'update', table: 'public.orders', rowCount: 12, before: { columns: [], rows: [], truncated: true },
+            after: { columns: [], rows: [], truncated: true }, token: 'a.b', expiresAt: '2026-01-01T00:05:00Z' },
+        });
+      }
+      return json(route, 200, { columns: [{ name: 'one', type: 'int4' }], rows: [[1]], rowCount: 1, truncated: false, durationMs: 5 });
     });
     await mount('dbw-sql-panel', { policy: { ...policy, access: 'read-write' } }, true);
     const editor = page.getByLabel('SQL for readonly');
@@ -24,9 +30,13 @@ describe('dbw-sql-panel', () => {
     expect(await problem.innerText()).toContain('Only SELECT statements are allowed, not DROP.');
     await editor.fill('UPDATE orders SET status = status');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await page.getByRole('button', { name: 'Run it anyway, changing every row' }).click();
-    await expect.poll(() => page.locator('dbw-result-view').getByRole('status').innerText()).toContain('12 rows changed');
-    expect(bodies).toEqual([{ sql: 'DROP TABLE orders' }, { sql: 'UPDATE orders SET status = status' }, { sql: 'UPDATE orders SET status = status', confirm: true }]);
+    await expect.poll(() => problem.getAttribute('data-code')).toBe('preview_required');
+    expect(await problem.innerText()).toContain('Previewed, not run');
+    expect(await problem.innerText()).toContain('nothing has changed yet');
+    await editor.fill('SELECT 1 AS one');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect.poll(() => page.locator('dbw-result-view').count()).toBe(1);
+    expect(bodies).toEqual([{ sql: 'DROP TABLE orders' }, { sql: 'UPDATE orders SET status = status' }, { sql: 'SELECT 1 AS one' }]);
     expect((await events('dbw-history')).map((e) => (e as { outcome: string }).outcome)).toEqual(['refused', 'error', 'ok']);
   });
 

@@ -8,7 +8,7 @@ useComponentPage();
 describe('dbw-verdict', () => {
   it('says in plain words that the guard refused every attempt and nothing ran', async () => {
     const answer: Answer = {
-      conversationId: 'c', question: 'q', model: 'm', sql: 'DELETE FROM public.orders', explanation: '', result: null,
+      conversationId: 'c', question: 'q', model: 'm', sql: 'DELETE FROM public.orders', explanation: '', result: null, proposal: null,
       attempts: [{ sql: 'DELETE FROM public.orders', error: { code: 'guard_rejected', message: 'This policy is read-only.' } }],
       error: { code: 'guard_rejected', message: 'The model did not write a query that passes the guard.' },
     };

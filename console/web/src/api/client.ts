@@ -47,8 +47,9 @@ export class ConsoleApi {
     return this.request('GET', `${policyPath(policy)}/schema`, undefined, signal);
   }
 
-  query(policy: PolicyRef, sql: string, confirm: boolean, signal?: AbortSignal): Promise<QueryResult> {
-    const body: QueryRequest = { sql, ...(confirm ? { confirm: true } : {}) };
+  /** A write is answered 409 preview_required (an ApiError): the web app does not confirm writes yet. */
+  query(policy: PolicyRef, sql: string, signal?: AbortSignal): Promise<QueryResult> {
+    const body: QueryRequest = { sql };
     return this.request('POST', `${policyPath(policy)}/query`, body, signal);
   }
 

@@ -5,7 +5,6 @@ import type { PolicyRef, QueryResult } from '../api/types.js';
 
 export interface QueryRun {
   sql: string;
-  confirm: boolean;
 }
 
 /**
@@ -29,13 +28,13 @@ export class QueryController {
         if (!run || !api || !policy) return undefined;
         this.lastRun = run;
         this.startedAt = performance.now();
-        return api.query(policy, run.sql, run.confirm, signal);
+        return api.query(policy, run.sql, signal);
       },
     });
   }
 
-  run(sql: string, confirm = false): Promise<void> {
-    this.pending = { sql, confirm };
+  run(sql: string): Promise<void> {
+    this.pending = { sql };
     return this.task.run([this.pending]);
   }
 

@@ -144,6 +144,8 @@ export class DbwAskPanel extends LitElement {
     return html`<div class="answer" aria-label="Answer">
       <p class="explanation"><strong>${a.model}:</strong>${a.explanation || html`<span class="muted">(no explanation)</span>`}</p>
       ${a.sql === null && !a.error ? html`<div class="notice" role="status">The model wrote no SQL for this question, so nothing ran.</div>` : nothing}
+      ${a.proposal ? html`<div class="notice warn" role="status" data-proposal>The model proposes a ${a.proposal.preview.kind.toUpperCase()} that would change
+        ${a.proposal.preview.rowCount} ${a.proposal.preview.rowCount === 1 ? 'row' : 'rows'} of ${a.proposal.preview.table}. It was previewed and rolled back: nothing has changed.</div>` : nothing}
       ${a.sql !== null ? html`
         <dbw-sql-editor label=${a.error ? 'The model\'s last SQL (refused, not run)' : 'The model\'s SQL (you can edit it and run it again)'} .value=${this.editedSql}
           @dbw-change=${(e: CustomEvent<string>) => (this.editedSql = e.detail)}></dbw-sql-editor>

@@ -45,11 +45,11 @@ export class DbwSqlPanel extends LitElement {
     if (changed.has('load') && this.load?.kind === 'sql') this.sql = this.load.text;
   }
 
-  private async run(confirm = false): Promise<void> {
+  private async run(): Promise<void> {
     const sql = this.sql.trim();
     if (!sql || this.query.running || !this.policy) return;
     const policy = { namespace: this.policy.namespace, name: this.policy.name };
-    await this.query.run(sql, confirm);
+    await this.query.run(sql);
     const t = this.query.task;
     const err = t.error;
     const entry = t.value && !err
@@ -72,10 +72,7 @@ export class DbwSqlPanel extends LitElement {
       </div>
       ${this.query.task.render({
         pending: () => html`<dbw-progress label="Running on the database as the policy's user…" timeout-ms=${timeout ?? 0} @dbw-cancel=${() => this.query.cancel()}></dbw-progress>`,
-        error: (e) => html`<dbw-problem .error=${e}>
-          ${e instanceof ApiError && e.code === 'confirmation_required'
-            ? html`<button type="button" @click=${() => void this.run(true)}>Run it anyway, changing every row</button>` : nothing}
-        </dbw-problem>`,
+        error: (e) => html`<dbw-problem .error=${e}></dbw-problem>`,
         complete: (r) => (r ? html`<dbw-result-view .result=${r} row-limit=${p.console.rowLimit} filename="${p.namespace}-${p.name}.csv"></dbw-result-view>` : nothing),
       })}
     `;

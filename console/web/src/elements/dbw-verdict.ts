@@ -37,7 +37,7 @@ export class DbwVerdict extends LitElement {
     const a = this.answer;
     if (!a) return nothing;
     if (a.error) {
-      const guard = a.error.code === 'guard_rejected' || a.error.code === 'confirmation_required';
+      const guard = a.error.code === 'guard_rejected' || a.error.code === 'preview_unsupported';
       return html`
         <div class="notice bad" role="alert" data-code=${a.error.code}>
           <p class="title">${guard ? 'Refused: the SQL guard did not let this run' : `Not answered: ${refusalTitle(a.error.code).toLowerCase()}`}</p>

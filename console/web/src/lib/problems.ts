@@ -10,7 +10,10 @@ export interface Problem {
 
 const titles: Record<string, { title: string; hint?: string }> = {
   guard_rejected: { title: 'Refused by the SQL guard', hint: 'The statement was not run. The guard allows one read-only statement over this policy\'s tables.' },
-  confirmation_required: { title: 'Confirm this change', hint: 'It changes every row of the table.' },
+  preview_required: { title: 'Previewed, not run', hint: 'Writes are previewed first and nothing has changed. Confirming a preview from the web app is not available yet.' },
+  preview_stale: { title: 'The rows changed since the preview', hint: 'Nothing was changed. Preview the statement again.' },
+  preview_unsupported: { title: 'This write cannot be previewed', hint: 'The console runs only writes it can preview; nothing was changed.' },
+  not_transactional: { title: 'This table has no transactions', hint: 'A write to it cannot be previewed and rolled back; nothing was changed.' },
   database_error: { title: 'The database refused the statement', hint: 'The policy\'s database user ran it; the database\'s message follows.' },
   statement_timeout: { title: 'The query took too long', hint: 'It ran past the policy\'s statement timeout and was cancelled. Narrow it down (WHERE, LIMIT) and try again.' },
   unauthenticated: { title: 'Not signed in', hint: 'Your token is missing, expired or not accepted by the Kubernetes API server. Sign in again.' },
