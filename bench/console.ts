@@ -371,6 +371,7 @@ function print(f: Figures): void {
     mcpP50Ms: round(latency.mcp.p50, 3),
     mcpToApiP50: round(latency.mcp.p50 / latency.api.p50, 2),
     directP50Ms: round(latency.direct.p50, 3),
+    floorP50Ms: round(latency.floor.p50, 3),
     ratioP50: round(ratio, 2),
     concurrentRequests: load.requests,
     concurrentErrors: load.errors,

@@ -49,8 +49,7 @@ export class Checker {
 
   check(root: Node): Accepted {
     const kind = this.statement(root, new Set(), false);
-    const needsConfirmation = (kind === 'update' || kind === 'delete') && !root.where;
-    return { sql: this.scanned.sql, kind, tables: [...this.tables].sort(), needsConfirmation };
+    return { sql: this.scanned.sql, kind, tables: [...this.tables].sort() };
   }
 
   private statement(node: Node, scope: Scope, nested: boolean): StatementKind {

@@ -87,7 +87,7 @@ describe('guard rules', () => {
 
   it('allows a trailing semicolon and reports the tables read', () => {
     const v = guard('SELECT o.id FROM public.orders o JOIN products p ON p.id = o.id;', { dialect: 'postgres', policy: readOnly });
-    expect(v).toEqual({ sql: 'SELECT o.id FROM public.orders o JOIN products p ON p.id = o.id', kind: 'select', tables: ['public.orders', 'public.products'], needsConfirmation: false });
+    expect(v).toEqual({ sql: 'SELECT o.id FROM public.orders o JOIN products p ON p.id = o.id', kind: 'select', tables: ['public.orders', 'public.products'] });
   });
 
   it('keeps semicolons, comment markers and backslash-free quotes inside string literals', () => {
@@ -128,13 +128,13 @@ describe('guard rules', () => {
     it.each(['postgres', 'mysql'] as const)('allow INSERT, UPDATE and DELETE on the policy tables (%s)', (dialect) => {
       const run = (sql: string) => guard(sql, { dialect, policy: readWrite });
       expect(run("INSERT INTO orders (customer_id, total, status, created_at) VALUES (1, 9.99, 'paid', now())").kind).toBe('insert');
-      expect(run("UPDATE orders SET status = 'shipped' WHERE id = 1")).toMatchObject({ kind: 'update', needsConfirmation: false });
-      expect(run('DELETE FROM orders WHERE id = 1')).toMatchObject({ kind: 'delete', needsConfirmation: false });
+      expect(run("UPDATE orders SET status = 'shipped' WHERE id = 1")).toMatchObject({ kind: 'update' });
+      expect(run('DELETE FROM orders WHERE id = 1')).toMatchObject({ kind: 'delete' });
     });
 
-    it.each(['postgres', 'mysql'] as const)('need confirmation for UPDATE or DELETE without WHERE (%s)', (dialect) => {
-      expect(guard('UPDATE orders SET total = 0', { dialect, policy: readWrite }).needsConfirmation).toBe(true);
-      expect(guard('DELETE FROM orders', { dialect, policy: readWrite }).needsConfirmation).toBe(true);
+    it.each(['postgres', 'mysql'] as const)('accept UPDATE or DELETE without WHERE: like every write, they are previewed before they run (%s)', (dialect) => {
+      expect(guard('UPDATE orders SET total = 0', { dialect, policy: readWrite }).kind).toBe('update');
+      expect(guard('DELETE FROM orders', { dialect, policy: readWrite }).kind).toBe('delete');
     });
 
     it.each(['postgres', 'mysql'] as const)('refuse writes to other tables and DDL (%s)', (dialect) => {

@@ -36,8 +36,6 @@ export interface Accepted {
   kind: StatementKind;
   /** The policy tables it reads or writes, as schema.table. */
   tables: string[];
-  /** An UPDATE or DELETE without WHERE: runs only with explicit confirmation. */
-  needsConfirmation: boolean;
 }
 
 /** The schema unqualified names resolve to (the console sets search_path to it on PostgreSQL). */

@@ -40,8 +40,7 @@ export class PostgresChecker {
   check(root: Fields): Accepted {
     const [type, node] = unwrap(root);
     const kind = this.statement(type, node, new Set(), false);
-    const needsConfirmation = (kind === 'update' || kind === 'delete') && node.whereClause === undefined;
-    return { sql: this.sql, kind, tables: [...this.tables].sort(), needsConfirmation };
+    return { sql: this.sql, kind, tables: [...this.tables].sort() };
   }
 
   private statement(type: string, node: Fields, scope: Scope, nested: boolean): StatementKind {
