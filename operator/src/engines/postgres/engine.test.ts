@@ -336,6 +336,16 @@ describe('grants', () => {
     for (const report of results) expect(report.tables).toEqual(['public.orders', 'public.products']);
   });
 
+  it('drops many principals at once, without "tuple concurrently updated" (DROP OWNED takes the grants\' lock)', async () => {
+    // Deleting many policies at once: each DROP OWNED rewrites the ACLs of the same database, schema and tables.
+    const specs = Array.from({ length: 16 }, (_, i) => principal(`gone${i}`));
+    const engine = newEngine({}, undefined);
+    await Promise.all(specs.map((spec) => provision(engine, spec, readWrite([{ name: 'products' }, { name: 'orders' }]))));
+    await Promise.all(specs.map((spec) => engine.drop(spec)));
+    const { rows } = await superuser.query<{ n: string }>('SELECT count(*) AS n FROM pg_roles WHERE rolname = ANY($1::text[])', [specs.map((s) => s.name)]);
+    expect(Number(rows[0]!.n)).toBe(0);
+  });
+
   it('read-write on orders: insert (with its sequence), update and delete, and no other table', async () => {
     const engine = newEngine();
     const spec = principal('rw');
