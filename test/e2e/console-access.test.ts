@@ -33,10 +33,7 @@ let operator: RunningOperator | undefined;
 let consoleCore: CoreV1Api;
 let rbac: RbacAuthorizationV1Api;
 let roles: Informer<V1Role>;
-/**
- * Every version of the Role the watch saw, as its resourceNames, by resourceVersion: a watch that restarts
- * and lists again may deliver a version it delivered before, which is not a new write.
- */
+/** Every version of the Role the watch saw, as its resourceNames, by resourceVersion (a watch that lists again may deliver one twice). */
 const roleVersionsSeen = new Map<string, string[] | undefined>();
 const recordRole = (role: V1Role): void => {
   if (role.metadata?.name === roleName) roleVersionsSeen.set(role.metadata.resourceVersion ?? '', role.rules?.[0]?.resourceNames);
@@ -136,8 +133,12 @@ describe("the console's Secret access, kept by the operator", () => {
 
   it('puts its Role and RoleBinding back at once when someone changes or deletes them', async () => {
     // Widened to every Secret of the namespace: narrowed again.
-    await rbac.replaceNamespacedRole({ namespace: ns, name: roleName, body: { ...roles.get(ns, roleName)!, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] } });
-    await eventually('the Role narrowed again', () => grantedNames()?.join() === 'named-secret,queried-credentials', 10_000);
+    const widened = await rbac.replaceNamespacedRole({ namespace: ns, name: roleName, body: { ...roles.get(ns, roleName)!, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list'] }] } });
+    // A version after the widened one (the watch may not have delivered the widening yet, and the cache's older
+    // version already has the right names): the label patch below must not land on the widened Role.
+    await eventually('the Role narrowed again', () =>
+      Number(roles.get(ns, roleName)?.metadata?.resourceVersion) > Number(widened.metadata!.resourceVersion) &&
+      grantedNames()?.join() === 'named-secret,queried-credentials', 10_000);
     // Its label taken away (the operator's cache no longer holds it): taken back.
     await rbac.patchNamespacedRole({ namespace: ns, name: roleName, body: [{ op: 'remove', path: '/metadata/labels/app.kubernetes.io~1managed-by' }] });
     await eventually('the Role labelled again', async () =>
