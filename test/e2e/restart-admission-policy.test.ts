@@ -120,11 +120,15 @@ describe('the example admission policy for restartTargets', () => {
       connectionRef: { name: 'shop' }, tables: [{ name: 'products' }],
       rotation: { gracePeriod: '3s', restartTargets: [{ kind: 'Deployment', name: 'web' }, { kind: 'StatefulSet', name: 'store' }] },
     });
-    const first = (await r.waitReady<AccessPolicy>('accesspolicies', 'app', 'True', undefined, 60_000)).status?.lastRotationTime;
+    await r.waitReady<AccessPolicy>('accesspolicies', 'app', 'True', undefined, 60_000);
+    const first = (await r.readSecret('app-credentials'))!;
     await r.patch('accesspolicies', 'app', { metadata: { annotations: { 'dbwarden.io/rotate': 'now' } } });
+    // The rotation is seen in the Secret: the other login of the pair is active (lastRotationTime has second
+    // precision, so a rotation within the second of the first one would leave it as it was).
     const rotatedAt = await eventually('the rotation', async () => {
-      const last = (await r.get<AccessPolicy>('accesspolicies', 'app'))?.status?.lastRotationTime;
-      return last !== first && last;
+      const p = await r.get<AccessPolicy>('accesspolicies', 'app');
+      const s = await r.readSecret('app-credentials');
+      return s && s.username !== first.username && p?.status?.activeUsername === s.username && p.status.lastRotationTime;
     });
     const apps = kc.makeApiClient(AppsV1Api);
     await eventually('both targets restarted', async () =>

@@ -159,7 +159,8 @@ export class MysqlEngine implements Engine {
     assertUsername('mysql', login);
     const sessions = await this.#admin.read(
       `listing the sessions of ${login}`,
-      'SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ?',
+      // A session already killed stays listed (COMMAND 'Killed') until its thread has ended: not counted again.
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND <> 'Killed'",
       [login],
     );
     let ended = 0;
