@@ -18,6 +18,18 @@ export class ReconcileError extends Error {
   }
 }
 
+/**
+ * A failure that waits for an object the operator does not watch (a restart target not created yet): backing
+ * off exponentially would notice it late (minutes), so the reconciler writes the failure and looks again after
+ * one resync period, like a pass that succeeded.
+ */
+export class WaitingForObject extends ReconcileError {
+  constructor(reason: FailureReason, message: string) {
+    super(reason, message, true);
+    this.name = 'WaitingForObject';
+  }
+}
+
 /** Whether a reconcile error should stop the retries: a ReconcileError that is not retryable. */
 export function isTerminal(err: unknown): boolean {
   return err instanceof ReconcileError && !err.retryable;

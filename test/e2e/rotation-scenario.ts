@@ -170,6 +170,21 @@ export function rotationScenario(engine: EngineName): void {
       const p = await r.waitReady('accesspolicies', 'bad-target', 'False', 'RestartTargetNotFound');
       expect(p.status?.conditions?.find((c) => c.type === 'Ready')?.message).toContain('StatefulSet nope');
       expect(await r.readSecret('bad-target-credentials')).toBeUndefined();
-    });
+      // Created later (after the failures' backoff has grown past 15 s): noticed within a resync period (5 s here).
+      await new Promise((resolve) => setTimeout(resolve, 17_000));
+      await kc.makeApiClient(AppsV1Api).createNamespacedStatefulSet({
+        namespace: ns,
+        body: {
+          metadata: { name: 'nope' },
+          spec: {
+            serviceName: 'nope',
+            selector: { matchLabels: { app: 'nope' } },
+            template: { metadata: { labels: { app: 'nope' } }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+          },
+        },
+      });
+      await r.waitReady('accesspolicies', 'bad-target', 'True', undefined, 10_000);
+      expect(await r.readSecret('bad-target-credentials')).toBeDefined();
+    }, 60_000);
   });
 }

@@ -128,6 +128,7 @@ export class Informer<T extends KubernetesObject> {
   private loopRunning = false;
   private loopAbort = new AbortController();
   private activeWatch: { abort: () => void } | undefined;
+  /** performance.now() of the last sign of life: monotonic, so a step of the wall clock (NTP, a resumed VM) cannot make a healthy loop look stuck. */
   private lastActivityAt = 0;
   private watchdog: NodeJS.Timeout | undefined;
   private suspension: Suspension | undefined;
@@ -198,7 +199,7 @@ export class Informer<T extends KubernetesObject> {
    */
   isHealthy(): boolean {
     if (this.state !== 'running' || this.suspension) return true;
-    return Date.now() - this.lastActivityAt < this.stuckAfterMs();
+    return performance.now() - this.lastActivityAt < this.stuckAfterMs();
   }
 
   list(): T[] {
@@ -260,7 +261,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   private touch(): void {
-    this.lastActivityAt = Date.now();
+    this.lastActivityAt = performance.now();
   }
 
   private isCurrent(generation: number): boolean {
@@ -284,7 +285,7 @@ export class Informer<T extends KubernetesObject> {
 
   private checkWatchdog(): void {
     if (this.state !== 'running' || this.suspension) return;
-    const idleMs = Date.now() - this.lastActivityAt;
+    const idleMs = performance.now() - this.lastActivityAt;
     if (this.loopRunning && (this.activeWatch || idleMs < this.stuckAfterMs())) return;
     this.stats.watchdogRestarts++;
     this.log.warn({ idleMs, loopRunning: this.loopRunning }, 'no active watch: restarting list-and-watch');
@@ -380,7 +381,7 @@ export class Informer<T extends KubernetesObject> {
   /** One watch connection from the current resourceVersion; settles when it ends. */
   private watchOnce(generation: number): Promise<WatchEnd> {
     return new Promise<WatchEnd>((resolve, reject) => {
-      const startedAt = Date.now();
+      const startedAt = performance.now();
       let events = 0;
       let expired = false;
       let failure: Error | undefined;
@@ -420,7 +421,7 @@ export class Informer<T extends KubernetesObject> {
         ended = true;
         if (this.activeWatch === handle) this.activeWatch = undefined;
         this.touch();
-        const productive = events > 0 || Date.now() - startedAt >= productiveWatchMs;
+        const productive = events > 0 || performance.now() - startedAt >= productiveWatchMs;
         if (expired || statusCode(err) === 410) resolve({ expired: true, productive });
         else if (failure) reject(failure);
         else if (!err || closed || (err instanceof Error && err.name === 'TimeoutError')) resolve({ expired: false, productive });

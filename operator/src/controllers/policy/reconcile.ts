@@ -9,7 +9,7 @@ import type { ConnectionHandle, ConnectionRegistry } from '../connection/registr
 import { applyNetworkPolicy, type CachedNetworkPolicy } from '../network/apply.js';
 import { egressPolicy, egressPolicyName } from '../network/desired.js';
 import { EngineError, type Engine, type PrincipalSpec } from '../../engines/engine.js';
-import { ReconcileError } from '../../errors.js';
+import { ReconcileError, WaitingForObject } from '../../errors.js';
 import { AuditedFailure } from '../audited-failure.js';
 import { failureOf } from '../failure.js';
 import type { ReconcileResult } from '../result.js';
@@ -72,6 +72,7 @@ export class PolicyReconciler {
       await this.writeStatus(policy, failedStatus(policy, failure, new Date(), audited?.findings, audited?.revoked));
       this.deps.events.warning(target, failure.reason, failure.message);
       if (!failure.retryable) return {};
+      if (err instanceof WaitingForObject) return { requeueAfterMs: this.deps.resyncMs };
       throw err;
     }
   }

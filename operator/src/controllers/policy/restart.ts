@@ -1,11 +1,14 @@
 import type { AccessPolicy } from '@dbwarden/api';
 import type { KubeClient } from '../../kube/client.js';
-import { ReconcileError } from '../../errors.js';
+import { WaitingForObject } from '../../errors.js';
 
 /** The pod-template annotation whose change makes a workload's pods restart with the new credentials. */
 export const restartAnnotation = 'dbwarden.io/credentials-rotated-at';
 
-/** Every restart target must exist before anything rotates: a typo must not go unnoticed until a rotation. */
+/**
+ * Every restart target must exist before anything rotates: a typo must not go unnoticed until a rotation. The
+ * operator does not watch workloads, so the policy is checked again every resync period until they exist.
+ */
 export async function checkRestartTargets(kube: KubeClient, policy: AccessPolicy): Promise<void> {
   const namespace = policy.metadata!.namespace!;
   const missing: string[] = [];
@@ -13,7 +16,7 @@ export async function checkRestartTargets(kube: KubeClient, policy: AccessPolicy
     if ((await kube.podTemplateAnnotations(t.kind, namespace, t.name)) === undefined) missing.push(`${t.kind} ${t.name}`);
   }
   if (missing.length) {
-    throw new ReconcileError('RestartTargetNotFound',
+    throw new WaitingForObject('RestartTargetNotFound',
       `spec.rotation.restartTargets names ${missing.join(', ')}, which does not exist in namespace ${namespace}; fix the list (nothing was rotated)`);
   }
 }
