@@ -7,6 +7,7 @@ import { bundle } from '../../hack/build/bundle.js';
 import { down, health, up } from '../../hack/env/environment.js';
 import { envVars, writeEnvFile } from '../../hack/env/envfile.js';
 import { ensureKubectl } from '../../hack/env/kubectl.js';
+import { killLeftoverOperators } from '../../hack/env/leftovers.js';
 import { info } from '../../hack/env/log.js';
 import { loadState, saveState } from '../../hack/env/state.js';
 
@@ -21,6 +22,8 @@ export default async function setup(): Promise<() => Promise<void>> {
     saveState(state);
     writeEnvFile(state);
   }
+  const leftovers = killLeftoverOperators();
+  if (leftovers) info(`tests: ended ${leftovers} operator process(es) a killed test run left running`);
   // Tests run the operator as it ships: the esbuild bundle of the current sources (and it starts in well
   // under a second, which the crash-safety suite's hundreds of restarts need), with the crash points the
   // crash-safety suite drives, which production bundles leave out.
