@@ -9,6 +9,7 @@ import type { KubeCatalog } from './kube/catalog.js';
 import type { CredentialCache } from './kube/credentials.js';
 import { resolvePolicy, type ResolvedPolicy } from './policies/resolve.js';
 import type { QueryResult, QueryRunner, RowSink, RunOptions, StreamSummary, Target } from './runner/index.js';
+import { attributionOf } from './runner/attribution.js';
 import { describeSchema, type SchemaDescription } from './schema/describe.js';
 import { PreviewRequired, PreviewStale, TokenRefused } from './writes/errors.js';
 import type { WriteContext, WritePreview, WritePreviews } from './writes/preview.js';
@@ -109,7 +110,7 @@ export class QueryService {
   }
 
   private writeContext(resolved: ResolvedPolicy, ctx: QueryContext, target: Target): WriteContext {
-    return { policy: resolved.key, user: ctx.identity.username, dialect: resolved.dialect, guard: resolved.guard, target, limits: withSignal(resolved.run, ctx) };
+    return { policy: resolved.key, user: ctx.identity.username, dialect: resolved.dialect, guard: resolved.guard, target, limits: withSignal(resolved, ctx) };
   }
 
   /**
@@ -124,7 +125,7 @@ export class QueryService {
 
   private async runAccepted(resolved: ResolvedPolicy, sql: string, text: string, ctx: QueryContext, started: number): Promise<QueryResponse> {
     try {
-      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, text, withSignal(resolved.run, ctx)));
+      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, text, withSignal(resolved, ctx)));
       const durationMs = elapsed(started);
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: result.rowCount, truncated: result.truncated });
       return { ...result, durationMs };
@@ -148,7 +149,7 @@ export class QueryService {
       throw err;
     }
     try {
-      const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, withSignal(resolved.run, ctx), sink));
+      const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, withSignal(resolved, ctx), sink));
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: summary.rowCount, truncated: summary.truncated });
       return { ...summary, durationMs: elapsed(started) };
     } catch (err) {
@@ -214,10 +215,15 @@ export class QueryService {
 
 const sourceName: Record<QuerySource, string> = { sql: 'this endpoint', csv: 'this endpoint', ask: 'this endpoint', mcp: 'MCP' };
 
-/** The policy's limits (read-only when the source only reads), and the client's signal when there is one. */
-function withSignal(run: RunOptions, ctx: QueryContext): RunOptions {
+/**
+ * The policy's limits (read-only when the source only reads), the client's signal when there is one, and the
+ * attribution the database's logs show (the request id the audit record carries).
+ */
+function withSignal(resolved: ResolvedPolicy, ctx: QueryContext): RunOptions {
+  const run = resolved.run;
   const limits = ctx.readOnly ? { ...run, readOnly: true } : run;
-  return ctx.signal ? { ...limits, signal: ctx.signal } : limits;
+  const attribution = attributionOf(ctx.requestId, resolved.namespace, resolved.name);
+  return { ...limits, ...(ctx.signal ? { signal: ctx.signal } : {}), ...(attribution ? { attribution } : {}) };
 }
 
 function failure(err: unknown): { outcome: string; rule?: string; error: string } {

@@ -714,6 +714,34 @@ export function consoleScenario(engine: EngineName): void {
   });
 
   describe(`${engine}: audit`, () => {
+    it("is found in the database's own activity view by the request id its audit record carries", async () => {
+      const requestId = `attr-${Date.now().toString(36)}`;
+      const sql = `SELECT count(a.id) AS attributed FROM ${q('orders')} a, ${q('orders')} b, ${q('orders')} c`;
+      // PostgreSQL: application_name for the transaction; MySQL/MariaDB: a leading comment in the processlist.
+      const seen = async (): Promise<string[]> => (engine === 'postgres'
+        ? await h.db.superQuery<{ a: string }>("SELECT application_name AS a FROM pg_stat_activity WHERE state = 'active' AND application_name LIKE $1", [`dbwarden:${requestId}:%`])
+        : await h.db.superQuery<{ a: string }>("SELECT INFO AS a FROM information_schema.PROCESSLIST WHERE COMMAND = 'Query' AND INFO LIKE ? AND ID <> CONNECTION_ID()", [`/* dbwarden:${requestId}:%`])).map((r) => r.a);
+      const abort = new AbortController();
+      const pending = fetch(`${h.console.url}${policyPath('no-emails')}/query`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${h.tokens.alice}`, 'Content-Type': 'application/json', 'X-Request-Id': requestId },
+        body: JSON.stringify({ sql }),
+        signal: abort.signal,
+      }).then(() => 'answered', () => 'aborted');
+      const [label] = await eventually('the statement in the activity view under its request id', async () => {
+        const found = await seen();
+        return found.length === 1 ? found : undefined;
+      }, 10_000);
+      expect(label).toContain(engine === 'postgres' ? `dbwarden:${requestId}:${h.namespace}/no-` : `/* dbwarden:${requestId}:${h.namespace}/no-emails */ ${sql}`);
+      abort.abort();
+      expect(await pending).toBe('aborted');
+      const record = await eventually('the audit record', () => h.logs.map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.audit === true && l.sql === sql), 10_000);
+      expect(record).toMatchObject({ requestId, policy: 'no-emails', user: `system:serviceaccount:${h.namespace}:alice` });
+      // Outside the transaction the session's own name is back (PostgreSQL's set_config is local to it).
+      if (engine === 'postgres') await eventually('no session left under the label', async () => (await seen()).length === 0, 8_000);
+    });
+
     it('logs one record per query with who, policy, SQL, verdict, rows and duration, never the result data', async () => {
       const marker = `SELECT name FROM ${q('products')} WHERE id = 17`;
       await query('readonly', marker);

@@ -1,5 +1,6 @@
 import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
 import { ApiError, DatabaseUnavailable } from '../errors.js';
+import { withLeadingComment } from './attribution.js';
 import type { translate as Translate } from './mysql.js';
 import type { Transaction, TransactionResult, TransactionWork } from './transaction.js';
 import type { Value } from './types.js';
@@ -9,18 +10,19 @@ const sessionChanged = 0x4000;
 
 /**
  * Runs `work` in one InnoDB transaction (`START TRANSACTION READ WRITE`) on `conn`, whose session `prepare`
- * gives the policy's limits first, then COMMIT or ROLLBACK as the work decides. A failure rolls back; a
+ * gives the policy's limits first, then COMMIT or ROLLBACK as the work decides (each statement carries the
+ * attribution as a leading comment). A failure rolls back; a
  * connection that failed, or whose session a statement changed, is closed instead of returned to the pool
  * (closing it also rolls back).
  */
 export async function mysqlTransaction<T>(conn: PoolConnection, prepare: () => Promise<void>, work: TransactionWork<T>,
-  translate: typeof Translate): Promise<T> {
+  translate: typeof Translate, attribution?: string): Promise<T> {
   const p = conn.promise();
   let destroy = false;
   const tx: Transaction = {
     async query(sql, params = [], maxRows = Number.MAX_SAFE_INTEGER): Promise<TransactionResult> {
       try {
-        const [answer, fields] = await p.query({ sql, values: [...params], rowsAsArray: true });
+        const [answer, fields] = await p.query({ sql: withLeadingComment(sql, attribution), values: [...params], rowsAsArray: true });
         if (!Array.isArray(answer)) {
           const header = answer as ResultSetHeader;
           if ((header.serverStatus & sessionChanged) !== 0) destroy = true;

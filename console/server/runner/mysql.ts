@@ -3,6 +3,7 @@ import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
 import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled, StatementTimeout } from '../errors.js';
 import { secrets } from '../redact.js';
 import { mysqlTransport } from '@dbwarden/api/tls';
+import { withLeadingComment } from './attribution.js';
 import { mysqlTransaction } from './mysql-transaction.js';
 import type { TransactionWork } from './transaction.js';
 import type { Column, ColumnInfo, EnginePool, PoolSettings, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
@@ -111,7 +112,7 @@ export class MysqlPool implements EnginePool {
             reject(Object.assign(err as Error, { fatal: true }));
           }
         };
-        const query = conn.query({ sql, rowsAsArray: true });
+        const query = conn.query({ sql: withLeadingComment(sql, options.attribution), rowsAsArray: true });
         query.on('fields', guarded((fields?: FieldPacket[]) => {
           if (!fields) return; // INSERT, UPDATE, DELETE
           announced = true;
@@ -225,7 +226,7 @@ export class MysqlPool implements EnginePool {
   async writeTransaction<T>(options: RunOptions, work: TransactionWork<T>): Promise<T> {
     const flavour = await this.serverFlavour();
     const conn = await this.connect();
-    return mysqlTransaction(conn, () => this.limit(conn, flavour, { ...options, readOnly: false }), work, translate);
+    return mysqlTransaction(conn, () => this.limit(conn, flavour, { ...options, readOnly: false }), work, translate, options.attribution);
   }
 
   /** The columns this user can see in the connection's database (information_schema hides the rest). */

@@ -2,15 +2,16 @@ import type pg from 'pg';
 import { ApiError } from '../errors.js';
 import type { Transaction, TransactionResult, TransactionWork } from './transaction.js';
 import type { Value } from './types.js';
-import type { columnsOf as ColumnsOf, translate as Translate } from './postgres.js';
+import { setApplicationName } from './attribution.js';
+import type { columnsOf as ColumnsOf, Frame, translate as Translate } from './postgres.js';
 
 /**
  * Runs `work` in one transaction on `client`: `frame` (BEGIN READ WRITE and the SET LOCALs with the policy's
- * limits, our own text) first, then the work's statements, each through the extended protocol (one
+ * limits, our own text, and the attribution as application_name) first, then the work's statements, each through the extended protocol (one
  * statement each, parameters bound), then COMMIT or ROLLBACK as the work decides. Any failure rolls back; a
  * connection that is not idle outside a transaction afterwards is discarded.
  */
-export async function postgresTransaction<T>(client: pg.PoolClient, frame: readonly string[], work: TransactionWork<T>,
+export async function postgresTransaction<T>(client: pg.PoolClient, frame: Frame, work: TransactionWork<T>,
   helpers: { columnsOf: typeof ColumnsOf; translate: typeof Translate }): Promise<T> {
   let discard: Error | boolean = false;
   const tx: Transaction = {
@@ -30,7 +31,8 @@ export async function postgresTransaction<T>(client: pg.PoolClient, frame: reado
   };
   try {
     // Several statements of our own in one simple query: one round trip.
-    await client.query(frame.join('; '));
+    await client.query(frame.before.join('; '));
+    if (frame.attribution !== undefined) await client.query(setApplicationName, [frame.attribution]);
     const outcome = await work(tx);
     await client.query(outcome.commit ? 'COMMIT' : 'ROLLBACK');
     if (client.getTransactionStatus() !== 'I') discard = true;

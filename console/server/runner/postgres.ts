@@ -4,6 +4,7 @@ import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled
 import { postgresDefaultSchema } from '../guard/index.js';
 import { secrets } from '../redact.js';
 import { postgresSsl } from '@dbwarden/api/tls';
+import { setApplicationName } from './attribution.js';
 import { postgresTransaction } from './postgres-transaction.js';
 import type { TransactionWork } from './transaction.js';
 import type { Column, ColumnInfo, EnginePool, PoolSettings, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
@@ -46,11 +47,18 @@ interface Wire {
   sync(): void;
 }
 
-/** What surrounds a statement: BEGIN and SET LOCAL with the policy's limits before it, ROLLBACK or COMMIT after. */
+/**
+ * What surrounds a statement: BEGIN and SET LOCAL with the policy's limits before it (our own text), the
+ * query's attribution as application_name (a bound value), ROLLBACK or COMMIT after.
+ */
 interface Frame {
   before: readonly string[];
+  attribution?: string;
   after: string;
 }
+
+/** How many of the frame's statements run before the query's own. */
+const leading = (frame: Frame): number => frame.before.length + (frame.attribution === undefined ? 0 : 1);
 
 /**
  * A statement in its transaction, in one round trip: the frame's statements, the statement itself, executed
@@ -75,14 +83,15 @@ class TransactionStatement extends pg.Query {
 
   override submit = (connection: PgConnection): void => {
     const wire = connection as unknown as Wire;
-    const plain = (text: string): void => {
+    const plain = (text: string, values?: string[]): void => {
       wire.parse({ text });
-      wire.bind({});
+      wire.bind(values ? { values } : {});
       wire.execute({ portal: '', rows: 0 });
     };
     wire.stream.cork?.();
     try {
       for (const text of this.frame.before) plain(text);
+      if (this.frame.attribution !== undefined) plain(setApplicationName, [this.frame.attribution]);
       wire.parse({ text: this.statement });
       wire.bind({});
       wire.describe({ type: 'P', name: '' });
@@ -96,7 +105,7 @@ class TransactionStatement extends pg.Query {
 
   /** Is the server answering for the statement (not for the frame around it)? */
   private get inStatement(): boolean {
-    return this.finished === this.frame.before.length;
+    return this.finished === leading(this.frame);
   }
 
   handleRowDescription(msg: unknown): void {
@@ -216,7 +225,7 @@ export class PostgresPool implements EnginePool {
 
   /** Several statements in one read-write transaction with the policy's limits, committed only if `work` says so. */
   async writeTransaction<T>(options: RunOptions, work: TransactionWork<T>): Promise<T> {
-    return postgresTransaction(await this.connect(), frameOf({ ...options, readOnly: false }).before, work, { columnsOf, translate });
+    return postgresTransaction(await this.connect(), frameOf({ ...options, readOnly: false }), work, { columnsOf, translate });
   }
 
   /** The columns this user can see, outside the system schemas (information_schema hides the rest). */
@@ -356,9 +365,12 @@ function frameOf(options: RunOptions): Frame {
       `SET LOCAL idle_in_transaction_session_timeout = ${ms + 5_000}`,
       `SET LOCAL search_path = ${postgresDefaultSchema}`,
     ],
+    ...(options.attribution !== undefined ? { attribution: options.attribution } : {}),
     after: options.readOnly ? 'ROLLBACK' : 'COMMIT',
   };
 }
+
+export type { Frame };
 
 export function columnsOf(fields: FieldDef[]): Column[] {
   return fields.map((f) => ({ name: f.name, type: typeNames[f.dataTypeID] ?? `oid:${f.dataTypeID}` }));

@@ -35,6 +35,11 @@ export interface RunOptions {
    * (committed) before the cancel took effect still returns its result.
    */
   signal?: AbortSignal;
+  /**
+   * `dbwarden:<request id>:<namespace>/<policy>` (attribution.ts): PostgreSQL's application_name for the
+   * statement's transaction, a leading comment on MySQL/MariaDB, so the database's own logs join to the audit.
+   */
+  attribution?: string;
 }
 
 export interface Column {
