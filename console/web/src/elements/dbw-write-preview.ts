@@ -199,7 +199,7 @@ export class DbwWritePreview extends LitElement {
     return html`<div class="scroll" tabindex="0" role="region" aria-label=${caption}>
       <table>
         <caption>${caption}</caption>
-        <thead><tr>${sample.columns.map((c, j) => html`<th scope="col" class=${changedColumns[j] ? 'changed' : ''}>${c.name}${changedColumns[j] ? html` <span class="visually-hidden">(changes)</span>` : nothing}<span class="type">${c.type}${changedColumns[j] ? ' · changes' : ''}</span></th>`)}</tr></thead>
+        <thead><tr>${sample.columns.map((c, j) => html`<th scope="col" data-column=${c.name} class=${changedColumns[j] ? 'changed' : ''}>${c.name}${changedColumns[j] ? html` <span class="visually-hidden">(changes)</span>` : nothing}<span class="type">${c.type}${changedColumns[j] ? ' · changes' : ''}</span></th>`)}</tr></thead>
         <tbody>${sample.rows.map((row, i) => html`<tr>${sample.columns.map((_, j) => {
           const before = row[j] ?? null;
           const next = diff ? after.rows[i]?.[j] ?? null : before;

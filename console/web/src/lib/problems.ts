@@ -11,11 +11,12 @@ export interface Problem {
 const titles: Record<string, { title: string; hint?: string }> = {
   guard_rejected: { title: 'Refused by the SQL guard', hint: 'The statement was not run. The guard allows one read-only statement over this policy\'s tables.' },
   preview_required: { title: 'Previewed, not run', hint: 'Writes are previewed first and nothing has changed.' },
-  preview_stale: { title: 'The rows changed since the preview', hint: 'Nothing was changed. Preview the statement again.' },
-  token_expired: { title: 'The preview expired', hint: 'Nothing was changed. Preview the statement again.' },
-  token_used: { title: 'This preview was already used', hint: 'Each preview confirms one run. Preview the statement again.' },
-  token_invalid: { title: 'The preview was not accepted', hint: 'Nothing was changed. Preview the statement again.' },
-  token_other_replica: { title: 'The preview was made by another console', hint: 'Another replica, or before the console restarted. Nothing was changed. Preview the statement again.' },
+  // The console's messages for these already say that nothing changed and to preview again.
+  preview_stale: { title: 'The rows changed since the preview' },
+  token_expired: { title: 'The preview expired' },
+  token_used: { title: 'This preview was already used' },
+  token_invalid: { title: 'The preview was not accepted' },
+  token_other_replica: { title: 'The preview was made by another console' },
   token_other_caller: { title: 'The preview belongs to another user' },
   token_other_policy: { title: 'The preview was made through another policy' },
   token_other_statement: { title: 'The preview was made for another statement' },
