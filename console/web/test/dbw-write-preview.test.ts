@@ -1,6 +1,6 @@
 /** <dbw-write-preview> in real Chromium (see component-page.ts). */
 import { describe, expect, it } from 'vitest';
-import { screenshot } from '../../../test/support/browser.js';
+import { desktop, narrow, screenshot } from '../../../test/support/browser.js';
 import { events, json, mount, page, useComponentPage } from './component-page.js';
 import { policy, updatePreview, writer } from './samples.js';
 
@@ -138,6 +138,20 @@ describe('dbw-write-preview', () => {
     await mount('dbw-write-preview', { policy: writer, sql: 'INSERT INTO products (id) VALUES (99)', preview: { ...p, kind: 'insert', rowCount: 1, before: { ...p.before, rows: [] }, after: { ...p.after, rows: [], truncated: true }, note } });
     expect(await el().locator('[data-note]').innerText()).toBe(note);
     expect(await el().getByRole('table').count()).toBe(0);
+  });
+
+  it('fits a phone screen: the sample scrolls inside its own box', async () => {
+    const p = updatePreview();
+    const wide = { ...p, before: { ...p.before, rows: p.before.rows.map((r) => [...r.slice(0, 2), 'a long category name '.repeat(4), r[3] ?? null]) } };
+    try {
+      await page.setViewportSize(narrow);
+      await mount('dbw-write-preview', { policy: writer, sql, preview: wide }, true);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(narrow.width);
+      expect(await confirmButton().isVisible()).toBe(true);
+      await screenshot(page, 'component-write-preview-narrow-390');
+    } finally {
+      await page.setViewportSize(desktop);
+    }
   });
 
   it('offers nothing to confirm on a read-only policy', async () => {

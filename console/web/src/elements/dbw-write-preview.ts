@@ -76,7 +76,7 @@ export class DbwWritePreview extends LitElement {
 
   static override styles = [shared, css`
     :host { display: block; margin-top: 0.75rem; }
-    section { border: 1px solid #e3c98a; border-left: 4px solid #d49b00; border-radius: 6px; background: #fffdf7; padding: 0.7rem 0.85rem; display: grid; gap: 0.55rem; }
+    section { border: 1px solid #e3c98a; border-left: 4px solid #d49b00; border-radius: 6px; background: #fffdf7; padding: 0.7rem 0.85rem; display: grid; grid-template-columns: minmax(0, 1fr); gap: 0.55rem; }
     h3 { margin: 0; font-size: 1rem; }
     p { margin: 0; overflow-wrap: anywhere; }
     pre.sql { margin: 0; padding: 0.45rem 0.6rem; background: #f3f4f7; border-radius: 4px; font: 13px/1.45 var(--dbw-mono); white-space: pre-wrap; overflow-wrap: anywhere; max-height: 12em; overflow: auto; }
@@ -85,10 +85,12 @@ export class DbwWritePreview extends LitElement {
     .function { color: #0b6e8a; }
     .number { color: #0b57a3; }
     .count { font-size: 1.05rem; }
-    .scroll { overflow: auto; max-height: 22rem; border: 1px solid var(--dbw-border); border-radius: 6px; background: var(--dbw-surface); }
+    /* relative: the visually hidden labels (absolutely positioned) stay inside the scrolling box. */
+    .scroll { position: relative; overflow: auto; max-height: 22rem; border: 1px solid var(--dbw-border); border-radius: 6px; background: var(--dbw-surface); }
     table { border-collapse: collapse; width: max-content; min-width: 100%; font-size: 13px; }
     caption { text-align: left; font-weight: 600; padding: 0.35rem 0.6rem; }
-    th, td { padding: 0.25rem 0.55rem; border-bottom: 1px solid #edf0f5; text-align: left; vertical-align: top; }
+    th, td { padding: 0.25rem 0.55rem; border-bottom: 1px solid #edf0f5; text-align: left; vertical-align: top; max-width: 24rem; overflow-wrap: anywhere; }
+    .legend { font-size: 0.85em; margin-top: -0.3rem; }
     thead th { background: #eef2f9; border-bottom: 1px solid var(--dbw-border); white-space: nowrap; }
     th.changed { background: #fcefd2; }
     th .type { display: block; font-weight: normal; font-size: 0.8em; color: var(--dbw-muted); }
@@ -222,7 +224,7 @@ export class DbwWritePreview extends LitElement {
     switch (p.kind) {
       case 'update':
         return html`${p.after.rows.length > 0
-          ? this.table('Before → after (changed cells show the old value struck out, then the new one)', p.before, p.after)
+          ? html`${this.table('Before → after', p.before, p.after)}<p class="muted legend">Changed cells show the old value struck out, then the new one.</p>`
           : this.table('The rows it changes, before', p.before)}${cut}${note}`;
       case 'delete':
         return html`${this.table('The rows it deletes', p.before)}${cut}${note}`;
