@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { screenshot } from '../../../test/support/browser.js';
 import type { Answer } from '../src/api/types.js';
-import { json, mount, page, useComponentPage } from './component-page.js';
-import { aiOn, policy } from './samples.js';
+import { events, json, mount, page, useComponentPage } from './component-page.js';
+import { aiOn, policy, updatePreview, writer } from './samples.js';
 
 useComponentPage();
 
@@ -33,5 +33,41 @@ describe('dbw-ask-panel', () => {
     await expect.poll(() => asked.length).toBe(2);
     expect(asked).toEqual([{ question: 'How many products per category?' }, { question: 'And only books?', conversationId: '0f6f2a4e-7c1c-4c57-8f0e-000000000001' }]);
     await screenshot(page, 'component-ask-panel');
+  });
+
+  it('shows the model\'s write as a preview: nothing runs until Confirm, which sends the proposal with its token', async () => {
+    const sql = 'UPDATE public.products SET category = \'x\' WHERE category = \'garden\' AND id > 25';
+    const proposal = { sql, preview: updatePreview() };
+    const answer: Answer = {
+      conversationId: '0f6f2a4e-7c1c-4c57-8f0e-000000000002', question: 'q', model: 'test-model', sql,
+      explanation: 'Renames the category.', attempts: [], error: null, result: null, proposal,
+    };
+    const queries: unknown[] = [];
+    await page.route('**/ask', (route) => json(route, 200, answer));
+    await page.route('**/query', (route) => {
+      queries.push(route.request().postDataJSON());
+      return json(route, 200, { columns: [], rows: [], rowCount: 3, truncated: false, durationMs: 3, previewId: 'pv-1' });
+    });
+    await mount('dbw-ask-panel', { policy: writer, info: aiOn }, true);
+    await page.getByLabel('Ask a question about editor').fill('Rename the last garden products to x');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    const preview = page.locator('dbw-ask-panel dbw-write-preview section');
+    await preview.waitFor();
+    expect(await page.locator('dbw-ask-panel [data-proposal]').innerText()).toContain('It does not run by itself');
+    expect(await preview.locator('[data-count]').innerText()).toBe('3 rows would be changed.');
+    expect(queries).toEqual([]);
+    await screenshot(page, 'component-ask-proposal');
+    await preview.getByRole('button', { name: 'Confirm UPDATE of 3 rows' }).click();
+    await preview.locator('[data-done]').waitFor();
+    expect(queries).toEqual([{ sql, previewToken: proposal.preview.token }]);
+    expect((await events('dbw-history')).map((e) => (e as { detail: string }).detail)).toEqual(['UPDATE previewed: 3 rows, not run yet', 'UPDATE confirmed: 3 rows changed']);
+
+    // A read-only policy never offers it (the console does not propose writes there; the page does not trust that alone).
+    await mount('dbw-ask-panel', { policy, info: aiOn }, true);
+    await page.getByLabel('Ask a question about readonly').fill('Rename the last garden products to x');
+    await page.getByRole('button', { name: 'Ask', exact: true }).click();
+    await page.locator('dbw-ask-panel .explanation').waitFor();
+    expect(await page.locator('dbw-ask-panel dbw-write-preview').count()).toBe(0);
+    expect(await page.getByRole('button', { name: /Confirm/ }).count()).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { policy } from './samples.js';
 useComponentPage();
 
 describe('dbw-sql-panel', () => {
-  it('runs with Ctrl+Enter, shows a guard refusal, shows that a write was previewed and not run, and records history', async () => {
+  it('runs with Ctrl+Enter, shows a guard refusal, shows a write\'s preview with Confirm, and records history', async () => {
     const bodies: unknown[] = [];
     await page.route('**/query', (route) => {
       const body = route.request().postDataJSON() as { sql: string };
@@ -16,7 +16,7 @@ describe('dbw-sql-panel', () => {
         return json(route, 409, {
           error: { code: 'preview_required', message: 'This UPDATE would change 12 rows of public.orders; nothing has changed yet.' },
           preview: { previewId: 'p1', kind: 'update', table: 'public.orders', rowCount: 12, before: { columns: [], rows: [], truncated: true },
-            after: { columns: [], rows: [], truncated: true }, token: 'a.b', expiresAt: '2026-01-01T00:05:00Z' },
+            after: { columns: [], rows: [], truncated: true }, token: 'a.b', expiresAt: new Date(Date.now() + 300_000).toISOString() },
         });
       }
       return json(route, 200, { columns: [{ name: 'one', type: 'int4' }], rows: [[1]], rowCount: 1, truncated: false, durationMs: 5 });
@@ -30,14 +30,17 @@ describe('dbw-sql-panel', () => {
     expect(await problem.innerText()).toContain('Only SELECT statements are allowed, not DROP.');
     await editor.fill('UPDATE orders SET status = status');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
-    await expect.poll(() => problem.getAttribute('data-code')).toBe('preview_required');
-    expect(await problem.innerText()).toContain('Previewed, not run');
-    expect(await problem.innerText()).toContain('nothing has changed yet');
+    const preview = page.locator('dbw-sql-panel dbw-write-preview section');
+    await preview.waitFor();
+    expect(await preview.getByRole('heading').innerText()).toBe('Preview: this UPDATE would change 12 rows of public.orders');
+    expect(await preview.getByRole('button', { name: 'Confirm UPDATE of 12 rows' }).count()).toBe(1);
+    expect(await problem.count()).toBe(0);
     await editor.fill('SELECT 1 AS one');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await expect.poll(() => page.locator('dbw-result-view').count()).toBe(1);
     expect(bodies).toEqual([{ sql: 'DROP TABLE orders' }, { sql: 'UPDATE orders SET status = status' }, { sql: 'SELECT 1 AS one' }]);
-    expect((await events('dbw-history')).map((e) => (e as { outcome: string }).outcome)).toEqual(['refused', 'error', 'ok']);
+    expect((await events('dbw-history')).map((e) => `${(e as { outcome: string }).outcome}: ${(e as { detail: string }).detail}`))
+      .toEqual(['refused: Refused by the SQL guard', 'ok: UPDATE previewed: 12 rows, not run yet', 'ok: 1 rows']);
   });
 
   it('shows progress against the statement timeout and cancels the request', async () => {

@@ -20,7 +20,7 @@ declare global {
   }
 }
 
-const listened = ['dbw-change', 'dbw-select', 'dbw-sign-in', 'dbw-use-sql', 'dbw-history', 'dbw-history-open', 'dbw-cancel'];
+const listened = ['dbw-change', 'dbw-select', 'dbw-sign-in', 'dbw-use-sql', 'dbw-history', 'dbw-history-open', 'dbw-cancel', 'dbw-preview-cancel'];
 
 window.dbw = {
   events: [],

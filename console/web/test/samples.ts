@@ -1,5 +1,5 @@
 /** API answers the element tests share. */
-import type { Connection, Info, Policy, QueryResult } from '../src/api/types.js';
+import type { Connection, Info, Policy, QueryResult, WritePreview } from '../src/api/types.js';
 
 export const policy: Policy = {
   namespace: 'shop', name: 'readonly', connection: 'shop-db', engine: 'postgres', access: 'read-only', ready: true, reason: 'Provisioned', message: null,
@@ -27,5 +27,19 @@ export function bigResult(rows: number): QueryResult {
     columns: [{ name: 'id', type: 'int4' }, { name: 'note', type: 'text' }, { name: 'doc', type: 'jsonb' }, { name: 'amount', type: 'numeric' }],
     rows: Array.from({ length: rows }, (_, i) => [i + 1, i === 0 ? 'x'.repeat(500) : i === 1 ? null : `row ${i + 1}`, i === 2 ? { a: [1, 2], b: 'c' } : null, `${i}.50`]),
     rowCount: rows, truncated: true, durationMs: 12.3,
+  };
+}
+
+export const writer: Policy = { ...policy, name: 'editor', access: 'read-write', username: 'ai_editor' };
+
+/** A preview of `UPDATE products SET category = 'x' WHERE category = 'garden' AND id > 25`, as the console answers it. */
+export function updatePreview(overrides: Partial<WritePreview> = {}): WritePreview {
+  const columns = [{ name: 'id', type: 'int4' }, { name: 'name', type: 'text' }, { name: 'category', type: 'text' }, { name: 'price', type: 'numeric' }];
+  return {
+    previewId: 'pv-1', kind: 'update', table: 'public.products', rowCount: 3,
+    before: { columns, rows: [[26, 'Product 26', 'garden', '12.50'], [31, 'Product 31', 'garden', '3.00'], [36, 'Product 36', 'garden', null]], truncated: false },
+    after: { columns, rows: [[26, 'Product 26', 'x', '12.50'], [31, 'Product 31', 'x', '3.00'], [36, 'Product 36', 'x', null]], truncated: false },
+    token: 'claims.signature-1', expiresAt: new Date(Date.now() + 5 * 60_000).toISOString(),
+    ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import type { Answer, AskRequest, Connection, Identity, Info, Policy, PolicyRef, QueryRequest, QueryResult, Schema } from './types.js';
+import type { Answer, AskRequest, Connection, Identity, Info, Policy, PolicyRef, QueryRequest, QueryResult, Schema, WritePreview } from './types.js';
 
 /** An error from the console's API (`{"error": {"code", "message"}}`), or from reaching it (status 0). */
 export class ApiError extends Error {
@@ -9,6 +9,14 @@ export class ApiError extends Error {
   ) {
     super(message);
     this.name = 'ApiError';
+  }
+}
+
+/** 409 preview_required: a write that was previewed (in a transaction rolled back) and not run; it carries the preview. */
+export class PreviewRequired extends ApiError {
+  constructor(message: string, readonly preview: WritePreview) {
+    super(409, 'preview_required', message);
+    this.name = 'PreviewRequired';
   }
 }
 
@@ -47,9 +55,15 @@ export class ConsoleApi {
     return this.request('GET', `${policyPath(policy)}/schema`, undefined, signal);
   }
 
-  /** A write is answered 409 preview_required (an ApiError): the web app does not confirm writes yet. */
+  /** A write is not run: it is answered 409 preview_required, thrown as PreviewRequired with its preview. */
   query(policy: PolicyRef, sql: string, signal?: AbortSignal): Promise<QueryResult> {
     const body: QueryRequest = { sql };
+    return this.request('POST', `${policyPath(policy)}/query`, body, signal);
+  }
+
+  /** Runs a previewed write: exactly the previewed statement, with the preview's token (refusals are ApiErrors). */
+  confirm(policy: PolicyRef, sql: string, previewToken: string, signal?: AbortSignal): Promise<QueryResult> {
+    const body: QueryRequest = { sql, previewToken };
     return this.request('POST', `${policyPath(policy)}/query`, body, signal);
   }
 
@@ -86,10 +100,13 @@ export class ConsoleApi {
       parsed = undefined;
     }
     if (!res.ok) {
-      const error = (parsed as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      throw new ApiError(res.status,
-        typeof error?.code === 'string' ? error.code : `http_${res.status}`,
-        typeof error?.message === 'string' ? error.message : `The console answered ${res.status} ${res.statusText}.`);
+      const body = parsed as { error?: { code?: unknown; message?: unknown }; preview?: WritePreview } | undefined;
+      const error = body?.error;
+      const message = typeof error?.message === 'string' ? error.message : `The console answered ${res.status} ${res.statusText}.`;
+      if (res.status === 409 && error?.code === 'preview_required' && body?.preview && typeof body.preview.token === 'string') {
+        throw new PreviewRequired(message, body.preview);
+      }
+      throw new ApiError(res.status, typeof error?.code === 'string' ? error.code : `http_${res.status}`, message);
     }
     if (parsed === undefined) throw new ApiError(res.status, 'invalid_response', 'The console sent an answer that is not JSON.');
     return parsed as T;

@@ -12,12 +12,15 @@ export type QueryResult = z.output<typeof schemas.queryResponse>;
 export type Answer = z.output<typeof schemas.askAnswer>;
 export type QueryRequest = z.input<typeof schemas.queryRequest>;
 export type AskRequest = z.input<typeof schemas.askRequest>;
+export type WritePreview = z.output<typeof schemas.writePreview>;
 
 export type Access = Policy['access'];
 export type SchemaTable = Schema['tables'][number];
 export type Column = QueryResult['columns'][number];
 export type Value = QueryResult['rows'][number][number];
 export type Refusal = NonNullable<Answer['error']>;
+export type Proposal = NonNullable<Answer['proposal']>;
+export type PreviewSample = WritePreview['before'];
 export type PostureCheck = NonNullable<Connection['posture']>['checks'][number];
 /** A policy's posture summary, or its connection's with every check. */
 export type Posture = NonNullable<Policy['posture']> & { checks?: PostureCheck[] };

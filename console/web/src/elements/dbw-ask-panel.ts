@@ -1,11 +1,11 @@
 import { Task, TaskStatus } from '@lit/task';
 import { css, html, LitElement, nothing } from 'lit';
-import { isAbort, type ConsoleApi } from '../api/client.js';
+import { isAbort, PreviewRequired, type ConsoleApi } from '../api/client.js';
 import type { Answer, Info, Policy, PolicyRef } from '../api/types.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { ShortcutController } from '../controllers/shortcut-controller.js';
 import { tryParseDuration } from '@dbwarden/api/duration';
-import { historyEntry, historyEvent, type LoadRequest } from '../lib/history.js';
+import { historyEntry, historyEvent, previewDetail, type LoadRequest } from '../lib/history.js';
 import { problemOf } from '../lib/problems.js';
 import { shared } from '../styles/shared.js';
 import './dbw-problem.js';
@@ -13,6 +13,7 @@ import './dbw-progress.js';
 import './dbw-result-view.js';
 import './dbw-sql-editor.js';
 import './dbw-verdict.js';
+import './dbw-write-preview.js';
 
 interface AskRun {
   policy: PolicyRef;
@@ -111,7 +112,7 @@ export class DbwAskPanel extends LitElement {
     if (answer && this.ask.status === TaskStatus.COMPLETE) {
       this.conversationId = answer.conversationId;
       this.editedSql = answer.sql ?? '';
-      const detail = answer.error ? 'refused' : answer.result ? `${answer.result.rowCount} rows` : 'no SQL';
+      const detail = answer.error ? 'refused' : answer.result ? `${answer.result.rowCount} rows` : answer.proposal ? previewDetail(answer.proposal.preview) : 'no SQL';
       this.dispatchEvent(historyEvent(historyEntry({ kind: 'ask', policy, text: question, sql: answer.sql, outcome: answer.error ? 'refused' : 'ok', detail })));
     } else if (err !== undefined) {
       this.dispatchEvent(historyEvent(historyEntry({ kind: 'ask', policy, text: question, sql: null,
@@ -127,7 +128,9 @@ export class DbwAskPanel extends LitElement {
     const t = this.rerun.task;
     this.dispatchEvent(historyEvent(historyEntry({
       kind: 'sql', policy: { namespace: this.policy.namespace, name: this.policy.name }, text: sql, sql,
-      ...(t.value && !t.error ? { outcome: 'ok' as const, detail: `${t.value.rowCount} rows` } : { outcome: 'error' as const, detail: problemOf(t.error).title }),
+      ...(t.value && !t.error ? { outcome: 'ok' as const, detail: `${t.value.rowCount} rows` }
+        : t.error instanceof PreviewRequired ? { outcome: 'ok' as const, detail: previewDetail(t.error.preview) }
+          : { outcome: 'error' as const, detail: problemOf(t.error).title }),
     })));
   }
 
@@ -144,8 +147,8 @@ export class DbwAskPanel extends LitElement {
     return html`<div class="answer" aria-label="Answer">
       <p class="explanation"><strong>${a.model}:</strong>${a.explanation || html`<span class="muted">(no explanation)</span>`}</p>
       ${a.sql === null && !a.error ? html`<div class="notice" role="status">The model wrote no SQL for this question, so nothing ran.</div>` : nothing}
-      ${a.proposal ? html`<div class="notice warn" role="status" data-proposal>The model proposes a ${a.proposal.preview.kind.toUpperCase()} that would change
-        ${a.proposal.preview.rowCount} ${a.proposal.preview.rowCount === 1 ? 'row' : 'rows'} of ${a.proposal.preview.table}. It was previewed and rolled back: nothing has changed.</div>` : nothing}
+      ${a.proposal ? html`<div class="notice warn" role="status" data-proposal>The model proposes a ${a.proposal.preview.kind.toUpperCase()}. It does not run by
+        itself: check the preview below, then confirm or cancel.</div>` : nothing}
       ${a.sql !== null ? html`
         <dbw-sql-editor label=${a.error ? 'The model\'s last SQL (refused, not run)' : 'The model\'s SQL (you can edit it and run it again)'} .value=${this.editedSql}
           @dbw-change=${(e: CustomEvent<string>) => (this.editedSql = e.detail)}></dbw-sql-editor>
@@ -157,10 +160,14 @@ export class DbwAskPanel extends LitElement {
       ${this.showEdited
         ? this.rerun.task.render({
           pending: () => html`<dbw-progress label="Running your SQL…" timeout-ms=${tryParseDuration(p.console.statementTimeout) ?? 0} @dbw-cancel=${() => this.rerun.cancel()}></dbw-progress>`,
-          error: (e) => html`<dbw-problem .error=${e}></dbw-problem>`,
+          error: (e) => (e instanceof PreviewRequired && p.access === 'read-write' && this.rerun.lastRun
+            ? html`<dbw-write-preview .api=${this.api} .policy=${p} .sql=${this.rerun.lastRun.sql} .preview=${e.preview}></dbw-write-preview>`
+            : html`<dbw-problem .error=${e}></dbw-problem>`),
           complete: (r) => (r ? html`<dbw-result-view .result=${r} row-limit=${p.console.rowLimit} filename="${p.namespace}-${p.name}.csv"></dbw-result-view>` : nothing),
         })
-        : a.result ? html`<dbw-result-view .result=${a.result} row-limit=${p.console.rowLimit} filename="${p.namespace}-${p.name}.csv"></dbw-result-view>` : nothing}
+        : a.result ? html`<dbw-result-view .result=${a.result} row-limit=${p.console.rowLimit} filename="${p.namespace}-${p.name}.csv"></dbw-result-view>`
+          : a.proposal && p.access === 'read-write'
+            ? html`<dbw-write-preview .api=${this.api} .policy=${p} .sql=${a.proposal.sql} .preview=${a.proposal.preview}></dbw-write-preview>` : nothing}
     </div>`;
   }
 

@@ -1,17 +1,18 @@
 import { css, html, LitElement, nothing } from 'lit';
-import { ApiError, isAbort, type ConsoleApi } from '../api/client.js';
+import { ApiError, isAbort, PreviewRequired, type ConsoleApi } from '../api/client.js';
 import type { Policy } from '../api/types.js';
 import { QueryController } from '../controllers/query-controller.js';
 import { ShortcutController } from '../controllers/shortcut-controller.js';
 import { tryParseDuration } from '@dbwarden/api/duration';
 import { engineViews } from '../lib/engines.js';
-import { historyEntry, historyEvent, type LoadRequest } from '../lib/history.js';
+import { historyEntry, historyEvent, previewDetail, type LoadRequest } from '../lib/history.js';
 import { problemOf } from '../lib/problems.js';
 import { shared } from '../styles/shared.js';
 import './dbw-problem.js';
 import './dbw-progress.js';
 import './dbw-result-view.js';
 import './dbw-sql-editor.js';
+import './dbw-write-preview.js';
 
 /** SQL typed by a person, run through the policy: the same guard, grants and limits as the model's SQL. */
 export class DbwSqlPanel extends LitElement {
@@ -54,6 +55,7 @@ export class DbwSqlPanel extends LitElement {
     const err = t.error;
     const entry = t.value && !err
       ? { outcome: 'ok' as const, detail: `${t.value.rowCount} rows` }
+      : err instanceof PreviewRequired ? { outcome: 'ok' as const, detail: previewDetail(err.preview) }
       : isAbort(err) ? { outcome: 'cancelled' as const, detail: 'cancelled' }
         : { outcome: err instanceof ApiError && err.code === 'guard_rejected' ? 'refused' as const : 'error' as const, detail: problemOf(err).title };
     this.dispatchEvent(historyEvent(historyEntry({ kind: 'sql', policy, text: sql, sql, ...entry })));
@@ -72,7 +74,9 @@ export class DbwSqlPanel extends LitElement {
       </div>
       ${this.query.task.render({
         pending: () => html`<dbw-progress label="Running on the database as the policy's user…" timeout-ms=${timeout ?? 0} @dbw-cancel=${() => this.query.cancel()}></dbw-progress>`,
-        error: (e) => html`<dbw-problem .error=${e}></dbw-problem>`,
+        error: (e) => (e instanceof PreviewRequired && p.access === 'read-write' && this.query.lastRun
+          ? html`<dbw-write-preview .api=${this.api} .policy=${p} .sql=${this.query.lastRun.sql} .preview=${e.preview}></dbw-write-preview>`
+          : html`<dbw-problem .error=${e}></dbw-problem>`),
         complete: (r) => (r ? html`<dbw-result-view .result=${r} row-limit=${p.console.rowLimit} filename="${p.namespace}-${p.name}.csv"></dbw-result-view>` : nothing),
       })}
     `;

@@ -1,4 +1,4 @@
-import type { PolicyRef } from '../api/types.js';
+import type { PolicyRef, WritePreview } from '../api/types.js';
 
 /** One question or statement of this browser tab (kept in memory only, gone on reload). */
 export interface HistoryEntry {
@@ -28,3 +28,7 @@ export interface LoadRequest {
   text: string;
   seq: number;
 }
+
+/** A history entry's detail for a write that was previewed and not (yet) run. */
+export const previewDetail = (preview: WritePreview): string =>
+  `${preview.kind.toUpperCase()} previewed: ${preview.rowCount} ${preview.rowCount === 1 ? 'row' : 'rows'}, not run yet`;

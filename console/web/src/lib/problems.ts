@@ -10,8 +10,17 @@ export interface Problem {
 
 const titles: Record<string, { title: string; hint?: string }> = {
   guard_rejected: { title: 'Refused by the SQL guard', hint: 'The statement was not run. The guard allows one read-only statement over this policy\'s tables.' },
-  preview_required: { title: 'Previewed, not run', hint: 'Writes are previewed first and nothing has changed. Confirming a preview from the web app is not available yet.' },
-  preview_stale: { title: 'The rows changed since the preview', hint: 'Nothing was changed. Preview the statement again.' },
+  preview_required: { title: 'Previewed, not run', hint: 'Writes are previewed first and nothing has changed.' },
+  // The console's messages for these already say that nothing changed and to preview again.
+  preview_stale: { title: 'The rows changed since the preview' },
+  token_expired: { title: 'The preview expired' },
+  token_used: { title: 'This preview was already used' },
+  token_invalid: { title: 'The preview was not accepted' },
+  token_other_replica: { title: 'The preview was made by another console' },
+  token_other_caller: { title: 'The preview belongs to another user' },
+  token_other_policy: { title: 'The preview was made through another policy' },
+  token_other_statement: { title: 'The preview was made for another statement' },
+  not_a_write: { title: 'Not a write' },
   preview_unsupported: { title: 'This write cannot be previewed', hint: 'The console runs only writes it can preview; nothing was changed.' },
   not_transactional: { title: 'This table has no transactions', hint: 'A write to it cannot be previewed and rolled back; nothing was changed.' },
   database_error: { title: 'The database refused the statement', hint: 'The policy\'s database user ran it; the database\'s message follows.' },

@@ -1,0 +1,3 @@
+import { webPreviewsScenario } from './console-web-previews-scenario.js';
+
+webPreviewsScenario('mysql');
