@@ -214,6 +214,11 @@ export function consoleScenario(engine: EngineName): void {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ columns: [{ name: 'id' }, { name: 'name' }], rows: [[1, 'Product 1'], [2, 'Product 2'], [3, 'Product 3']], rowCount: 3, truncated: false });
       expect(res.body.durationMs).toBeGreaterThan(0);
+      // Each column's type by the name people write in SQL (MySQL's protocol numbers are translated).
+      const typed = await query('readonly', `SELECT id, name, price, 1.5 * price AS doubled FROM ${q('products')} WHERE id = 1`);
+      expect(typed.body.columns.map((c: { type: string }) => c.type)).toEqual(engine === 'postgres'
+        ? ['int4', 'text', 'numeric', 'numeric']
+        : ['int', 'varchar', 'decimal', 'decimal']);
     });
 
     it(`passes ${analyticalQueries[engine].length} analytical queries, with the same rows as the database gives directly`, async () => {

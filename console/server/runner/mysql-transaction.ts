@@ -1,6 +1,7 @@
 import type { FieldPacket, PoolConnection, ResultSetHeader } from 'mysql2';
 import { ApiError, DatabaseUnavailable } from '../errors.js';
 import { withLeadingComment } from './attribution.js';
+import { columnOf } from './mysql-columns.js';
 import type { translate as Translate } from './mysql.js';
 import type { Transaction, TransactionResult, TransactionWork } from './transaction.js';
 import type { Value } from './types.js';
@@ -31,8 +32,7 @@ export async function mysqlTransaction<T>(conn: PoolConnection, prepare: () => P
         const rows = answer as unknown as Value[][];
         const truncated = rows.length > maxRows;
         if (truncated) rows.length = maxRows;
-        const columns = (fields as FieldPacket[] | undefined ?? [])
-          .map((f) => ({ name: f.name, type: (f.typeName ?? String(f.columnType ?? f.type ?? '')).toLowerCase() }));
+        const columns = (fields as FieldPacket[] | undefined ?? []).map(columnOf);
         return { columns, rows, truncated, affectedRows: 0 };
       } catch (err) {
         throw translate(err);

@@ -4,6 +4,7 @@ import { CredentialsRejected, DatabaseError, DatabaseUnavailable, QueryCancelled
 import { secrets } from '../redact.js';
 import { mysqlTransport } from '@dbwarden/api/tls';
 import { withLeadingComment } from './attribution.js';
+import { columnOf } from './mysql-columns.js';
 import { mysqlTransaction } from './mysql-transaction.js';
 import type { TransactionWork } from './transaction.js';
 import type { Column, ColumnInfo, EnginePool, PoolSettings, QueryResult, RowSink, RunOptions, StreamSummary, Target, Value } from './types.js';
@@ -116,7 +117,7 @@ export class MysqlPool implements EnginePool {
         query.on('fields', guarded((fields?: FieldPacket[]) => {
           if (!fields) return; // INSERT, UPDATE, DELETE
           announced = true;
-          sink.columns(fields.map((f) => ({ name: f.name, type: (f.typeName ?? String(f.columnType ?? f.type ?? '')).toLowerCase() })));
+          sink.columns(fields.map(columnOf));
         }));
         query.on('result', guarded((row: Value[] | ResultSetHeader) => {
           if (!Array.isArray(row)) {
