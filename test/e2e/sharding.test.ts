@@ -160,7 +160,11 @@ describe('two operators with disjoint --namespaces', () => {
     shard.b = await startShard(b.namespaces, b.proxy, b.logs);
     await r.b.gone('accesspolicies', 'other', 30_000);
     expect(await pgRole(user)).toBe(false);
-    const back = await eventually('the Secret put back', () => r.b.readSecret('app-credentials'), 30_000);
+    // Written in two steps (the new password pending first): wait for the credentials.
+    const back = await eventually('the Secret put back', async () => {
+      const s = await r.b.readSecret('app-credentials');
+      return s?.username && s.password ? s : undefined;
+    }, 30_000);
     expect(back.username).toBe(secret.username);
     expect(back.password).not.toBe(secret.password);
   });
@@ -186,7 +190,7 @@ describe('two operators with disjoint --namespaces', () => {
     await r.a1.waitReady('accesspolicies', 'app');
   });
 
-  it('sent no request outside its own namespaces and its Lease: no cluster-wide list or watch', async () => {
+  it('sent no request outside its own namespaces and its Lease: no cluster-wide list or watch', () => {
     for (const s of [shard.a!, shard.b!]) {
       const lease = leaseOf(s)!.split('/')[1]!;
       const own = [...s.namespaces.map((n) => `/namespaces/${n}/`), `/apis/coordination.k8s.io/v1/namespaces/${operatorNamespace}/leases`];
