@@ -1,12 +1,13 @@
 /**
  * `npm run bench:converge`: how fast the operator converges AccessPolicies into database users, against a
  * sequential baseline measured in the same run; that a full resync of converged policies writes nothing; and
- * the operator's memory with thousands of policies cached. Progress goes to stderr; the figures to stdout,
- * ending with one JSON line.
+ * the operator's memory with thousands of policies cached; deleting many policies at once without conflicts.
+ * Progress goes to stderr; the figures to stdout, ending with one JSON line.
  *
  *   npm run bench:converge -- [--policies=500] [--workers=16] [--resync=30s] [--memory-policies=5000]
- *                             [--operator=bundle|tsx] [--apply-concurrency=8]
+ *                             [--delete-policies=500] [--operator=bundle|tsx] [--apply-concurrency=8]
  *   npm run bench:converge -- --sweep=4,8,16,32    (convergence only, one operator run per --workers value)
+ *   npm run bench:converge -- --delete-only        (the deletion phase only: --delete-policies at once)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -24,6 +25,7 @@ import { removeLeftovers, removeNamespace, removeRun } from './cleanup.js';
 import { formatCpu } from './cpu.js';
 import { createBenchDatabase, databaseName, dropBenchDatabases, type BenchDatabase } from './databases.js';
 import { createOperatorIdentity, type OperatorIdentity } from './identity.js';
+import { measureDeletion, type DeletionResult } from './deletion.js';
 import { measureMemory, type MemoryResult } from './memory.js';
 import { deploymentNodeOptions, type OperatorBuild, type OperatorProcess } from './operator-process.js';
 import { converge, createConnections, startBenchOperator, type ConvergeResult } from './operator-run.js';
@@ -37,6 +39,8 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '16' },
     resync: { type: 'string', default: '30s' },
     'memory-policies': { type: 'string', default: '5000' },
+    'delete-policies': { type: 'string', default: '500' },
+    'delete-only': { type: 'boolean', default: false },
     'apply-concurrency': { type: 'string', default: '8' },
     operator: { type: 'string', default: 'bundle' },
     sweep: { type: 'string' },
@@ -46,6 +50,8 @@ const { values: args } = parseArgs({
 const n = Number(args.policies);
 const workers = Number(args.workers);
 const memoryPolicies = Number(args['memory-policies']);
+const deletePolicies = Number(args['delete-policies']);
+if (!Number.isInteger(deletePolicies) || deletePolicies < 1) throw new Error('--delete-policies is a whole number of at least 1');
 const applyConcurrency = Number(args['apply-concurrency']);
 const resyncMs = parseDuration(args.resync);
 if (args.operator !== 'bundle' && args.operator !== 'tsx') throw new Error('--operator is bundle or tsx');
@@ -133,8 +139,28 @@ function summarise(values: string[]): Record<string, number> {
   return out;
 }
 
-function printFull(r: { baseline: Baseline; conv: ConvergeResult; steady: SteadyStateResult; memory: MemoryResult; operator: OperatorProcess }): void {
+/** The deletion figures, as lines for the report and fields for the JSON line. */
+function deletionReport(d: DeletionResult): { lines: string[]; json: Record<string, number> } {
+  const kinds = Object.entries(d.logCounts).sort((a, b) => b[1] - a[1]);
+  return {
+    lines: [
+      `  deletion   ${d.policies} PostgreSQL policies (Ready in ${d.create.seconds}s) deleted at once: all gone in ${d.seconds}s; ` +
+        `${d.conflicts} conflicts (reconciles failed with tuple concurrently updated, a deadlock or a serialization failure), ${d.retriedLogLines} reconciles retried, ${d.failedReconciles} failed reconciles; ` +
+        `users ${d.usersBefore} before, ${d.usersLeft} left in pg_roles (target: 0 conflicts, 0 retries, 0 left: ` +
+        `${d.conflicts === 0 && d.retriedLogLines === 0 && d.failedReconciles === 0 && d.usersLeft === 0 ? 'met' : 'NOT met'})`,
+      `             ${formatCpu(d.cpu)}`,
+      `             warnings and errors logged while deleting: ${kinds.length ? kinds.slice(0, 8).map(([k, v]) => `${v}× ${k}`).join('; ') : 'none'}`,
+    ],
+    json: {
+      deletePolicies: d.policies, deleteSeconds: d.seconds, deleteConflicts: d.conflicts,
+      deleteRetries: d.retriedLogLines, deleteFailedReconciles: d.failedReconciles, deleteUsersLeft: d.usersLeft,
+    },
+  };
+}
+
+function printFull(r: { baseline: Baseline; conv: ConvergeResult; steady: SteadyStateResult; memory: MemoryResult; deletion: DeletionResult; operator: OperatorProcess }): void {
   const { baseline, conv, steady, memory, operator } = r;
+  const deletion = deletionReport(r.deletion);
   const speedup = baseline.seconds / conv.seconds;
   const out = (line = ''): boolean => process.stdout.write(`${line}\n`);
   out();
@@ -170,6 +196,7 @@ function printFull(r: { baseline: Baseline; conv: ConvergeResult; steady: Steady
     `The machine as a whole spent ${ms(steady.cpu.busySeconds)} ms per pass, other clients' work included (such as the deletions above)`);
   out(`  memory     ${memory.policies} unconnected policies (${memory.cachedPolicies} cached in all): VmRSS ${memory.rssMb} MB peak while settled (${memory.rssMbBefore} MB before; ` +
     `process_resident_memory_bytes ${memory.metricRssMb} MB, V8 heap used ${memory.heapUsedMb} MB); target ≤ 250 MB: ${memory.rssMb <= 250 ? 'met' : 'NOT met'}`);
+  for (const line of deletion.lines) out(line);
   out(`  operator   log ${operator.logFile}; warnings and errors: ${Object.keys(operator.logCounts).length ? JSON.stringify(operator.logCounts) : 'none'}` +
     `${operator.forbidden.length ? `; REFUSED BY RBAC: ${operator.forbidden[0]}` : ''}`);
   out(JSON.stringify({
@@ -180,6 +207,7 @@ function printFull(r: { baseline: Baseline; conv: ConvergeResult; steady: Steady
     noopApiWrites: steady.operator.apiWrites,
     noopDbStatements: steady.operator.dbWrites,
     rssMbAt5000: memory.rssMb,
+    ...deletion.json,
   }));
 }
 
@@ -241,6 +269,23 @@ async function main(): Promise<void> {
       await sweep(admin, env, made, id, outDir, args.sweep.split(',').map(Number), (o) => (operator = o));
       return;
     }
+    const del = namespaceOf(id, 'del');
+    const deletionPhase = async (running: OperatorProcess): Promise<DeletionResult> => {
+      const database = await createBenchDatabase('postgres', databaseName(id, 'del_pg'));
+      await createConnections(admin, del, { pg: database });
+      return measureDeletion({ admin, env, identity: made, operator: running, namespace: del, database, policies: deletePolicies, applyConcurrency, timeoutMs: convergeTimeoutMs });
+    };
+    if (args['delete-only']) {
+      await createNamespace(admin, del, id);
+      const running = await startBenchOperator({ identity: made, namespaces: [del], workers, resync: args.resync, build, logFile: join(outDir, 'operator.log') });
+      operator = running;
+      const deletion = await step(`Deletion: ${deletePolicies} PostgreSQL policies deleted at once`, () => deletionPhase(running));
+      await cleanup().catch((err: unknown) => info(`cleanup failed (the next run removes what is left): ${messageOf(err)}`));
+      const report = deletionReport(deletion);
+      process.stdout.write(`\ndbwarden deletion benchmark: operator --workers=${workers}; revision ${revision()}\n${report.lines.join('\n')}\n` +
+        `  operator   log ${running.logFile}${running.forbidden.length ? `; REFUSED BY RBAC: ${running.forbidden[0]}` : ''}\n${JSON.stringify(report.json)}\n`);
+      return;
+    }
 
     const baseline = await step(`Baseline: ${n} policies provisioned one after another (same SQL, same API writes)`, () => baselinePhase(admin, env, made, id));
 
@@ -249,8 +294,9 @@ async function main(): Promise<void> {
     const { result: convergeResult, dbs, running } = await step(`Operator: ${n} policies, --workers=${workers}`, async () => {
       await createNamespace(admin, conv, id);
       await createNamespace(admin, mem, id);
+      await createNamespace(admin, del, id);
       const dbs = await createDatabases(id, 'op');
-      const running = await startBenchOperator({ identity: made, namespaces: [conv, mem], workers, resync: args.resync, build, logFile: join(outDir, 'operator.log') });
+      const running = await startBenchOperator({ identity: made, namespaces: [conv, mem, del], workers, resync: args.resync, build, logFile: join(outDir, 'operator.log') });
       operator = running;
       return { result: await operatorConverge(admin, env, made, conv, dbs, running), dbs, running };
     });
@@ -265,8 +311,13 @@ async function main(): Promise<void> {
     }));
     info(`  memory: operator VmRSS ${memory.rssMb} MB with ${memory.cachedPolicies} policies cached`);
 
-    await cleanup();
-    printFull({ baseline, conv: convergeResult, steady, memory, operator: running });
+    const deletion = await step(`Deletion: ${deletePolicies} PostgreSQL policies deleted at once`, () => deletionPhase(running));
+    info(`  deletion: ${deletion.conflicts} conflicts, ${deletion.retriedLogLines} retries, ${deletion.usersLeft} users left`);
+
+    // A cleanup that fails (a loaded API server timing out a collection delete) must not lose the figures: the
+    // next run removes what is left.
+    await cleanup().catch((err: unknown) => info(`cleanup failed (the next run removes what is left): ${messageOf(err)}`));
+    printFull({ baseline, conv: convergeResult, steady, memory, deletion, operator: running });
   } finally {
     await cleanup().catch((err: unknown) => info(`cleanup failed: ${messageOf(err)}`));
   }

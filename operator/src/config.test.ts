@@ -24,6 +24,18 @@ describe('operator configuration', () => {
       expect(message).toContain('--leader-elect (DBWARDEN_LEADER_ELECT)');
     }
   });
+  it('names the Lease after the namespaces when it is not given, so two shards never share one', () => {
+    const id = (argv: string[]): string => (loadConfig(argv, {}) as { leaderElectionId: string }).leaderElectionId;
+    expect(id([])).toBe('dbwarden-operator');
+    const ab = id(['--namespaces=a,b']);
+    expect(ab).toMatch(/^dbwarden-operator-[0-9a-f]{10}$/);
+    expect(id(['--namespaces=b, a,a'])).toBe(ab);
+    expect(id(['--namespaces=c'])).not.toBe(ab);
+    expect(id(['--namespaces=a'])).not.toBe(ab);
+    expect(id(['--namespaces=a,b', '--leader-election-id=shard-1'])).toBe('shard-1');
+    expect(loadConfig(['--namespaces=a,b'], { DBWARDEN_LEADER_ELECTION_ID: 'from-env' })).toMatchObject({ leaderElectionId: 'from-env' });
+    expect(() => loadConfig(['--leader-election-id=Not_A_Name'], {})).toThrow('--leader-election-id (DBWARDEN_LEADER_ELECTION_ID): not a Lease name');
+  });
   it('takes Lease timings, and refuses those that would let two replicas lead at once', () => {
     expect(loadConfig(['--leader-election-lease-duration=6s', '--leader-election-renew-deadline=4s'], { DBWARDEN_LEADER_ELECTION_RETRY_PERIOD: '500ms' }))
       .toMatchObject({ leaseDurationMs: 6_000, renewDeadlineMs: 4_000, retryPeriodMs: 500 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { parseDuration } from '@dbwarden/api/duration';
@@ -9,7 +10,7 @@ export const flags = {
   'resync-period': { env: 'DBWARDEN_RESYNC_PERIOD', help: 're-check every object this often (drift in a database makes no watch event)', default: '30s' },
   'leader-elect': { env: 'DBWARDEN_LEADER_ELECT', help: 'use a Lease so only one replica reconciles (true/false)', default: 'false' },
   'leader-election-namespace': { env: 'DBWARDEN_LEADER_ELECTION_NAMESPACE', help: 'namespace of the Lease (default: POD_NAMESPACE, else default)', default: '' },
-  'leader-election-id': { env: 'DBWARDEN_LEADER_ELECTION_ID', help: 'name of the Lease', default: 'dbwarden-operator' },
+  'leader-election-id': { env: 'DBWARDEN_LEADER_ELECTION_ID', help: 'name of the Lease (default: dbwarden-operator; with --namespaces, dbwarden-operator-<hash of them>, so shards never share one)', default: '' },
   'leader-election-lease-duration': { env: 'DBWARDEN_LEADER_ELECTION_LEASE_DURATION', help: 'how long other replicas wait after the last renewal before taking over (whole seconds)', default: '15s' },
   'leader-election-renew-deadline': { env: 'DBWARDEN_LEADER_ELECTION_RENEW_DEADLINE', help: 'how long the leader keeps trying to renew before it stops leading and exits', default: '10s' },
   'leader-election-retry-period': { env: 'DBWARDEN_LEADER_ELECTION_RETRY_PERIOD', help: 'time between attempts to acquire or renew the Lease', default: '2s' },
@@ -41,7 +42,7 @@ const schema = z.object({
   'resync-period': duration(1000),
   'leader-elect': z.enum(['true', 'false']).transform((s) => s === 'true'),
   'leader-election-namespace': z.string(),
-  'leader-election-id': z.string().min(1),
+  'leader-election-id': z.string().max(253).regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$/, 'not a Lease name'),
   'leader-election-lease-duration': duration(2000, true),
   'leader-election-renew-deadline': duration(1000),
   'leader-election-retry-period': duration(100),
@@ -81,6 +82,17 @@ export interface OperatorConfig {
 
 export class ConfigError extends Error {}
 
+/**
+ * The Lease of an operator that was given no --leader-election-id: one name for a cluster-wide operator, and one
+ * per set of namespaces for a sharded one (the order they are listed in does not matter), so that two shards
+ * whose Leases live in the same namespace never wait on each other's.
+ */
+export function defaultLeaseName(namespaces: string[]): string {
+  if (!namespaces.length) return 'dbwarden-operator';
+  const hash = createHash('sha256').update([...new Set(namespaces)].sort().join(',')).digest('hex').slice(0, 10);
+  return `dbwarden-operator-${hash}`;
+}
+
 export function usage(): string {
   const lines = Object.entries(flags).map(([name, f]) =>
     `  --${name.padEnd(27)} ${f.help}\n  ${' '.repeat(29)} env ${f.env}, default ${JSON.stringify(f.default)}`);
@@ -117,7 +129,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): OperatorConf
     resyncMs: c['resync-period'],
     leaderElect: c['leader-elect'],
     leaderElectionNamespace: c['leader-election-namespace'] || env.POD_NAMESPACE || 'default',
-    leaderElectionId: c['leader-election-id'],
+    leaderElectionId: c['leader-election-id'] || defaultLeaseName(c.namespaces),
     leaseDurationMs: c['leader-election-lease-duration'],
     renewDeadlineMs: c['leader-election-renew-deadline'],
     retryPeriodMs: c['leader-election-retry-period'],
