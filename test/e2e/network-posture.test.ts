@@ -147,6 +147,16 @@ describe('posture', () => {
     await check('super', 'AdminNotSuperuser', true);
   });
 
+  it('DefaultPrivileges gives the REVOKE for what every role may do by default, and passes once it ran; AccessLogged says how to log', async () => {
+    await r.connection('defaults', base());
+    expect(await check('defaults', 'DefaultPrivileges', false, 'REVOKE TEMP ON DATABASE')).toContain(`every role may create temporary tables in ${db.database}`);
+    await db.superQuery(`REVOKE TEMP ON DATABASE "${db.database}" FROM PUBLIC`);
+    await check('defaults', 'DefaultPrivileges', true);
+    const logged = (await r.get<DatabaseConnection>('databaseconnections', 'defaults'))?.status?.posture?.checks?.find((c) => c.name === 'AccessLogged');
+    expect(logged?.message).toMatch(/log_connections/);
+    expect(logged?.message).toContain('log_line_prefix');
+  });
+
   it('PolicyUsersLeastPrivilege fails while a policy user is made superuser behind the operator\'s back', async () => {
     await r.connection('lp', base());
     await r.policy('lp-user', { connectionRef: { name: 'lp' }, username: `lp_${Date.now().toString(36)}`, tables: [{ name: 'products' }], rotation: { strategy: 'in-place' } });
@@ -197,6 +207,6 @@ describe('posture', () => {
     await apps.createNamespacedDeployment({ namespace: ns, body: deployment });
     await check('fresh', 'CredentialsFresh', true);
     const conn = await r.get<DatabaseConnection>('databaseconnections', 'fresh');
-    expect(conn?.status?.posture?.total).toBe(7);
+    expect(conn?.status?.posture?.total).toBe(9);
   }, 180_000);
 });

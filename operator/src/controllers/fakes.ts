@@ -28,6 +28,7 @@ export class FakeDatabase implements Engine {
     return Promise.resolve({
       product: 'PostgreSQL', serverVersion: 'PostgreSQL 15.0', tls: { encrypted: true, verified: true },
       admin: { superuser: false, canCreateUsers: true, message: '' }, dualPasswords: this.dualPasswords,
+      accessLog: { connections: true, detail: 'connections are logged' }, defaultPrivileges: [],
     });
   }
 

@@ -46,6 +46,13 @@ export interface ServerFacts {
   };
   /** MySQL 8.0.14+: ALTER USER ... RETAIN CURRENT PASSWORD. False on PostgreSQL and MariaDB. */
   dualPasswords: boolean;
+  /**
+   * Does the server log who connects (AccessLogged)? undefined: the admin may not read the settings. `detail`
+   * says what is logged (statements, an audit plugin) and how to turn on what is not, for this engine.
+   */
+  accessLog: { connections: boolean | undefined; detail: string };
+  /** What every login may do without being granted it (DefaultPrivileges): each finding with the statement or setting that removes it. */
+  defaultPrivileges: Array<{ finding: string; fix: string }>;
 }
 
 export interface TableSpec {

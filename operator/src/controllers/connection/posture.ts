@@ -34,8 +34,20 @@ function adminNotSuperuser({ facts }: PostureInput): PostureCheck {
     : { name: 'AdminNotSuperuser', passed: true, message: 'the provisioning account is not a superuser' };
 }
 
+function accessLogged({ facts }: PostureInput): PostureCheck {
+  const { connections, detail } = facts.accessLog;
+  return { name: 'AccessLogged', passed: connections === true, message: detail };
+}
+
+function defaultPrivileges({ facts }: PostureInput): PostureCheck {
+  const found = facts.defaultPrivileges;
+  return found.length === 0
+    ? { name: 'DefaultPrivileges', passed: true, message: 'no privilege every login gets by default was found (temporary tables, schema public, file and connection functions)' }
+    : { name: 'DefaultPrivileges', passed: false, message: found.map((f) => `${f.finding} (fix: ${f.fix})`).join('; ') };
+}
+
 export function posture(input: PostureInput): PostureStatus {
-  const checks = [tlsEnabled(input), tlsVerified(input), adminNotSuperuser(input), ...(input.extra ?? [])];
+  const checks = [tlsEnabled(input), tlsVerified(input), adminNotSuperuser(input), accessLogged(input), defaultPrivileges(input), ...(input.extra ?? [])];
   const passed = checks.filter((c) => c.passed).length;
   return { passed, total: checks.length, summary: `${passed}/${checks.length}`, checks };
 }

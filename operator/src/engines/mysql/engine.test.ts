@@ -201,6 +201,9 @@ describe('connecting', () => {
     expect(facts.admin.canCreateUsers).toBe(true);
     expect(facts.admin.message).toBe(`admin ${leastAdmin.username} has CREATE USER without SUPER or ALL PRIVILEGES`);
     expect(facts.dualPasswords).toBe(false);
+    // The test server logs no connections; the message says how (the AccessLogged posture check).
+    expect(facts.accessLog).toMatchObject({ connections: false, detail: expect.stringContaining('server_audit') as string });
+    for (const f of facts.defaultPrivileges) expect(f).toEqual({ finding: expect.any(String) as string, fix: expect.any(String) as string });
   });
 
   it('reports an admin with ALL PRIVILEGES as a superuser and says what is enough', async () => {

@@ -185,6 +185,9 @@ describe('connection and facts', () => {
     expect(facts.tls.protocol).toMatch(/^TLSv1\.[23]$/);
     expect(facts.admin).toMatchObject({ superuser: false, canCreateUsers: true });
     expect(facts.dualPasswords).toBe(false);
+    // (test/e2e/network-posture.test.ts finds PostgreSQL's default TEMP for PUBLIC, and passes once it is revoked.)
+    for (const f of facts.defaultPrivileges) expect(f.fix).toMatch(/^REVOKE /);
+    expect(facts.accessLog.detail).toMatch(/log_connections/);
   });
 
   it('says a superuser admin is more than provisioning needs', async () => {

@@ -38,6 +38,7 @@ import {
 } from './roles.js';
 import { scramSha256Verifier } from './scram.js';
 import { ident, literal, type Write } from './sql.js';
+import { readServerDefaults } from './server-defaults.js';
 import { postgresSsl, verifiesCertificate } from '@dbwarden/api/tls';
 import { inTransaction, runWrite } from './writes.js';
 import { assertNotReserved, systemObjects } from '../system-objects.js';
@@ -111,7 +112,7 @@ export class PostgresEngine implements Engine {
 
   async facts(): Promise<ServerFacts> {
     return this.guard('read server facts', async () => {
-      const { rows } = await this.pool.query<FactsRow>(factsSql);
+      const [{ rows }, defaults] = await Promise.all([this.pool.query<FactsRow>(factsSql), readServerDefaults(this.pool)]);
       const row = rows[0];
       if (row === undefined) throw new EngineError('DatabaseError', `the admin role ${this.settings.admin.username} is not in pg_roles`);
       const encrypted = row.ssl === true;
@@ -125,6 +126,7 @@ export class PostgresEngine implements Engine {
           message: adminMessage(row),
         },
         dualPasswords: false,
+        ...defaults,
       };
     });
   }
