@@ -128,7 +128,7 @@ describe('the example admission policy for restartTargets', () => {
     const rotatedAt = await eventually('the rotation', async () => {
       const p = await r.get<AccessPolicy>('accesspolicies', 'app');
       const s = await r.readSecret('app-credentials');
-      return s && s.username !== first.username && p?.status?.activeUsername === s.username && p.status.lastRotationTime;
+      return s && s.username !== first.username && p?.status?.activeUsername === s.username && p?.status?.lastRotationTime;
     });
     const apps = kc.makeApiClient(AppsV1Api);
     await eventually('both targets restarted', async () =>
