@@ -1,8 +1,9 @@
 /**
- * The console's MCP endpoint, `/mcp`, over the Streamable HTTP transport (JSON answers, transport.ts). A client's `initialize` opens a
- * session bound to its Kubernetes identity (TokenReview of the bearer token, as for the API); every later
- * request of the session must carry a token of that same identity, or the session is not found. One MCP
- * server per session, not per request: building one costs more than the query it serves.
+ * The console's MCP endpoint, `/mcp`, over the Streamable HTTP transport (JSON answers only: transport.ts).
+ * A client's `initialize` opens a session bound to its Kubernetes identity (TokenReview of the bearer token,
+ * as for the API); every later request of the session must carry a token of that same identity, or the
+ * session is not found. One MCP server per session, not per request: building one costs more than the query
+ * it serves.
  *
  * A tool call stops its statement when its HTTP request goes away or the client cancels it
  * (`notifications/cancelled`). GET (a server-initiated event stream) has nothing to serve: 405.

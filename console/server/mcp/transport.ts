@@ -79,7 +79,8 @@ export class JsonResponseTransport implements Transport {
     } catch {
       return this.fail(res, 400, -32700, 'Parse error: Invalid JSON-RPC message');
     }
-    const initializing = messages.some(isInitializeRequest);
+    // The method first: a schema check that fails costs ten times one that passes.
+    const initializing = messages.some((m) => 'method' in m && m.method === 'initialize' && isInitializeRequest(m));
     if (initializing) {
       if (this.initialized) return this.fail(res, 400, -32600, 'Invalid Request: Server already initialized');
       if (messages.length > 1) return this.fail(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
