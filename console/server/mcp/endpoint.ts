@@ -1,15 +1,15 @@
 /**
- * The console's MCP endpoint, `/mcp`, over the Streamable HTTP transport. A client's `initialize` opens a
- * session bound to its Kubernetes identity (TokenReview of the bearer token, as for the API); every later
- * request of the session must carry a token of that same identity, or the session is not found. One MCP
- * server per session, not per request: building one costs more than the query it serves.
+ * The console's MCP endpoint, `/mcp`, over the Streamable HTTP transport (JSON answers only: transport.ts).
+ * A client's `initialize` opens a session bound to its Kubernetes identity (TokenReview of the bearer token,
+ * as for the API); every later request of the session must carry a token of that same identity, or the
+ * session is not found. One MCP server per session, not per request: building one costs more than the query
+ * it serves.
  *
  * A tool call stops its statement when its HTTP request goes away or the client cancels it
  * (`notifications/cancelled`). GET (a server-initiated event stream) has nothing to serve: 405.
  */
 import { randomUUID } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import express, { type Request, type Response, type Router } from 'express';
 import type { Authenticator, Identity } from '../auth/identity.js';
@@ -17,6 +17,7 @@ import { identityOf, requestIdOf, requireIdentity } from '../http/auth.js';
 import { clientGone } from '../http/disconnect.js';
 import type { ApiDeps } from '../routes/deps.js';
 import { registerTools, type CallOrigin } from './tools.js';
+import { JsonResponseTransport } from './transport.js';
 
 export interface McpOptions extends ApiDeps {
   authenticator: Authenticator;
@@ -32,7 +33,7 @@ const instructions = 'dbwarden: query databases through least-privilege AccessPo
 
 interface Session {
   server: McpServer;
-  transport: StreamableHTTPServerTransport;
+  transport: JsonResponseTransport;
   owner: string;
   lastUsed: number;
 }
@@ -64,15 +65,14 @@ export function mcpRouter(options: McpOptions): Router {
   }, Math.min(idleMs, 60_000));
   sweep.unref();
 
-  const open = async (identity: Identity): Promise<StreamableHTTPServerTransport> => {
+  const open = async (identity: Identity): Promise<JsonResponseTransport> => {
     if (sessions.size >= maxSessions) {
       const oldest = [...sessions].sort(([, a], [, b]) => a.lastUsed - b.lastUsed)[0];
       if (oldest) close(oldest[0]);
     }
     const server = new McpServer({ name: 'dbwarden', version: options.version }, { instructions });
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: JsonResponseTransport = new JsonResponseTransport({
       sessionIdGenerator: randomUUID,
-      enableJsonResponse: true,
       onsessioninitialized: (id) => {
         sessions.set(id, { server, transport, owner: ownerOf(identity), lastUsed: Date.now() });
       },
@@ -99,7 +99,7 @@ export function mcpRouter(options: McpOptions): Router {
         jsonRpcError(res, 400, 'No MCP session: send initialize first, then the Mcp-Session-Id it answers with.');
         return;
       }
-      await (await open(identity)).handleRequest(req, res, req.body);
+      (await open(identity)).handlePost(req, res, req.body);
       return;
     }
     const session = sessions.get(sessionId);
@@ -117,7 +117,7 @@ export function mcpRouter(options: McpOptions): Router {
       calls.set(call, { signal: clientGone(res), ...(requestId ? { requestId } : {}) });
       res.once('close', () => calls.delete(call));
     }
-    await session.transport.handleRequest(req, res, req.body);
+    session.transport.handlePost(req, res, req.body);
   });
 
   router.delete('/', async (req: Request, res: Response) => {
@@ -127,7 +127,7 @@ export function mcpRouter(options: McpOptions): Router {
       jsonRpcError(res, 404, 'Session not found.');
       return;
     }
-    await session.transport.handleRequest(req, res);
+    await session.transport.handleDelete(req, res);
   });
 
   router.get('/', (_req: Request, res: Response) => {
