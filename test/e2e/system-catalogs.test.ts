@@ -300,8 +300,9 @@ describe('MySQL/MariaDB', () => {
     const user = u('my_legacy');
     await r.policy('my-legacy-policy', policy('my-legacy', { username: user, tables: [{ name: 'products' }], rotation: { strategy: 'in-place' } }));
     await r.waitReady('accesspolicies', 'my-legacy-policy');
-    await myShop.superQuery("GRANT SELECT ON mysql.user TO ?@'%'", [user]);
     const secret = (await r.readSecret('my-legacy-policy-credentials'))!;
+    // The grant and the switch back to back: a resync in between would revoke the grant as drift first.
+    await myShop.superQuery("GRANT SELECT ON mysql.user TO ?@'%'", [user]);
     await storeUnvalidated(r, 'databaseconnections', 'my-legacy', {
       engine: 'mysql', host: myShop.host, port: myShop.port, database: 'mysql',
       adminSecretRef: { name: 'my-root' }, tls: { mode: 'verify-full', caSecretRef: { name: 'my-ca' } },
