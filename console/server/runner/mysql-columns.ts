@@ -1,5 +1,8 @@
-import { Types, type FieldPacket } from 'mysql2';
+import mysql, { type FieldPacket } from 'mysql2';
 import type { Column } from './types.js';
+
+// mysql2 is CommonJS: Node's ESM loader does not see `Types` as a named export (vitest's transform would).
+const { Types } = mysql;
 
 /** The binary character set's number: a BLOB-typed column in it holds bytes, in any other it is TEXT. */
 const binaryCharset = 63;
