@@ -110,7 +110,7 @@ export class QueryService {
   }
 
   private writeContext(resolved: ResolvedPolicy, ctx: QueryContext, target: Target): WriteContext {
-    return { policy: resolved.key, user: ctx.identity.username, dialect: resolved.dialect, guard: resolved.guard, target, limits: withSignal(resolved, ctx) };
+    return { policy: resolved.key, user: ctx.identity.username, dialect: resolved.dialect, guard: resolved.guard, target, limits: runOptions(resolved, ctx) };
   }
 
   /**
@@ -125,7 +125,7 @@ export class QueryService {
 
   private async runAccepted(resolved: ResolvedPolicy, sql: string, text: string, ctx: QueryContext, started: number): Promise<QueryResponse> {
     try {
-      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, text, withSignal(resolved, ctx)));
+      const result = await this.withTarget(resolved, (target) => this.deps.runner.run(target, text, runOptions(resolved, ctx)));
       const durationMs = elapsed(started);
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: result.rowCount, truncated: result.truncated });
       return { ...result, durationMs };
@@ -149,7 +149,7 @@ export class QueryService {
       throw err;
     }
     try {
-      const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, withSignal(resolved, ctx), sink));
+      const summary = await this.withTarget(resolved, (target) => this.deps.runner.stream(target, accepted.sql, runOptions(resolved, ctx), sink));
       this.record(resolved, ctx, sql, started, { verdict: 'allowed', outcome: 'ok', rowCount: summary.rowCount, truncated: summary.truncated });
       return { ...summary, durationMs: elapsed(started) };
     } catch (err) {
@@ -216,10 +216,10 @@ export class QueryService {
 const sourceName: Record<QuerySource, string> = { sql: 'this endpoint', csv: 'this endpoint', ask: 'this endpoint', mcp: 'MCP' };
 
 /**
- * The policy's limits (read-only when the source only reads), the client's signal when there is one, and the
- * attribution the database's logs show (the request id the audit record carries).
+ * The run options of one query: the policy's limits (read-only when the source only reads), the client's
+ * signal when there is one, and the attribution the database's logs show (the request id the audit record carries).
  */
-function withSignal(resolved: ResolvedPolicy, ctx: QueryContext): RunOptions {
+function runOptions(resolved: ResolvedPolicy, ctx: QueryContext): RunOptions {
   const run = resolved.run;
   const limits = ctx.readOnly ? { ...run, readOnly: true } : run;
   const attribution = attributionOf(ctx.requestId, resolved.namespace, resolved.name);
