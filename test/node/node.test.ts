@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, CoreV1Api, NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, NetworkingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downNode, health, up } from '../../hack/env/environment.js';
 import { loadState } from '../../hack/env/state.js';
@@ -24,6 +24,7 @@ let node: NodeState;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 let networking: NetworkingV1Api;
+let discovery: DiscoveryV1Api;
 let image: string;
 const namespace = uniqueName('node-test');
 const scratch = mkdtempSync(join(tmpdir(), 'dbwarden-node-test-'));
@@ -41,6 +42,7 @@ beforeAll(async () => {
   core = kc.makeApiClient(CoreV1Api);
   apps = kc.makeApiClient(AppsV1Api);
   networking = kc.makeApiClient(NetworkingV1Api);
+  discovery = kc.makeApiClient(DiscoveryV1Api);
 
   // An image made here and loaded the way the image builds load theirs.
   const bins = await ensureNodeBinaries();
@@ -133,9 +135,26 @@ describe('the local node', () => {
     const sets = await apps.listNamespacedReplicaSet({ namespace, labelSelector: 'app=web' });
     expect(sets.items.map((rs) => rs.status?.replicas ?? 0).sort()).toEqual([0, 2]);
 
-    const { exitCode, logs } = await runPod('client', ['get', `http://${ip}/`]);
-    expect(logs).toContain('hello-web-v2');
-    expect(exitCode).toBe(0);
+    // A rollout is complete before the old pods have stopped: each stops serving at its SIGTERM, and kube-proxy
+    // drops it from the Service a moment after the EndpointSlice does. Wait for both, then ask the Service.
+    const newHash = sets.items.find((rs) => (rs.status?.replicas ?? 0) === 2)?.metadata?.labels?.['pod-template-hash'];
+    await eventually('the old pods to be gone and the Service to list only the new ones', async () => {
+      const pods = (await core.listNamespacedPod({ namespace, labelSelector: 'app=web' })).items;
+      if (pods.length !== 2 || pods.some((p) => p.metadata?.labels?.['pod-template-hash'] !== newHash || p.metadata?.deletionTimestamp)) return false;
+      const slices = await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: 'kubernetes.io/service-name=web' });
+      const ready = slices.items.flatMap((sl) => (sl.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses));
+      const all = slices.items.flatMap((sl) => (sl.endpoints ?? []).flatMap((e) => e.addresses));
+      return ready.length === 2 && all.length === 2 && pods.every((p) => ready.includes(p.status?.podIP ?? ''));
+    }, 120_000);
+    // kube-proxy applies the EndpointSlice within its minimum sync period (1 s); a client pod starts later than that,
+    // and asks again (a new pod) only if it still met a stopped one.
+    let answer = { exitCode: -1, logs: '' };
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      answer = await runPod(`client-${attempt}`, ['get', `http://${ip}/`]);
+      if (answer.logs.includes('hello-web-v2')) break;
+    }
+    expect(answer.logs).toContain('hello-web-v2');
+    expect(answer.exitCode).toBe(0);
   });
 
   it('enforces a NetworkPolicy: the pod it allows connects, the other is stopped at the network', async () => {
