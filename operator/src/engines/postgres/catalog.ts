@@ -77,73 +77,84 @@ export interface Catalog {
 const catalogSql = `
 WITH ours AS (SELECT oid, rolname FROM pg_roles WHERE rolname = ANY($1::text[])),
 listed AS (SELECT * FROM unnest($3::text[], $4::text[]) AS l(schema, name)),
+-- The objects whose ACL names one of our roles, from the dependencies PostgreSQL records for every grant (what
+-- DROP OWNED and DROP ROLE rely on), found through pg_shdepend's index on the role: only their ACLs are exploded,
+-- not every ACL of the database.
+deps AS (
+  SELECT d.classid, d.objid, d.objsubid FROM pg_shdepend d
+   WHERE d.refclassid = 'pg_authid'::regclass AND d.refobjid IN (SELECT oid FROM ours) AND d.deptype = 'a'
+     AND d.dbid IN (0, (SELECT oid FROM pg_database WHERE datname = current_database()))
+),
 acl AS (
   SELECT o.rolname AS holder, CASE c.relkind WHEN 'S' THEN 'sequence' ELSE 'table' END AS kind, a.privilege_type AS privilege,
          a.is_grantable AS grantable, n.nspname::text AS schema, c.relname::text AS name, NULL::text AS "column",
          NULL::text AS args, pg_get_userbyid(c.relowner)::text AS owner, NULL::text AS objtype,
          pg_get_userbyid(a.grantor)::text AS grantor
     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    CROSS JOIN LATERAL aclexplode(c.relacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE c.relacl IS NOT NULL AND a.grantee <> c.relowner
+    CROSS JOIN LATERAL aclexplode(c.relacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE c.oid IN (SELECT objid FROM deps WHERE classid = 'pg_class'::regclass AND objsubid = 0)
+     AND c.relacl IS NOT NULL AND a.grantee <> c.relowner
   UNION ALL
   SELECT o.rolname, 'table', a.privilege_type, a.is_grantable, n.nspname, c.relname, att.attname, NULL, pg_get_userbyid(c.relowner), NULL,
          pg_get_userbyid(a.grantor)
     FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-    CROSS JOIN LATERAL aclexplode(att.attacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE att.attacl IS NOT NULL AND NOT att.attisdropped AND a.grantee <> c.relowner
+    CROSS JOIN LATERAL aclexplode(att.attacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE (att.attrelid, att.attnum) IN (SELECT objid, objsubid FROM deps WHERE classid = 'pg_class'::regclass AND objsubid > 0)
+     AND att.attacl IS NOT NULL AND NOT att.attisdropped AND a.grantee <> c.relowner
   UNION ALL
   SELECT o.rolname, 'schema', a.privilege_type, a.is_grantable, NULL, n.nspname, NULL, NULL, pg_get_userbyid(n.nspowner), NULL,
          pg_get_userbyid(a.grantor)
-    FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE n.nspacl IS NOT NULL AND a.grantee <> n.nspowner
+    FROM pg_namespace n CROSS JOIN LATERAL aclexplode(n.nspacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE n.oid IN (SELECT objid FROM deps WHERE classid = 'pg_namespace'::regclass) AND n.nspacl IS NOT NULL AND a.grantee <> n.nspowner
   UNION ALL
   SELECT o.rolname, 'database', a.privilege_type, a.is_grantable, NULL, d.datname, NULL, NULL, pg_get_userbyid(d.datdba), NULL,
          pg_get_userbyid(a.grantor)
-    FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE d.datacl IS NOT NULL AND a.grantee <> d.datdba
+    FROM pg_database d CROSS JOIN LATERAL aclexplode(d.datacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE d.oid IN (SELECT objid FROM deps WHERE classid = 'pg_database'::regclass) AND d.datacl IS NOT NULL AND a.grantee <> d.datdba
   UNION ALL
   SELECT o.rolname, 'tablespace', a.privilege_type, a.is_grantable, NULL, t.spcname, NULL, NULL, pg_get_userbyid(t.spcowner), NULL,
          pg_get_userbyid(a.grantor)
-    FROM pg_tablespace t CROSS JOIN LATERAL aclexplode(t.spcacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE t.spcacl IS NOT NULL AND a.grantee <> t.spcowner
+    FROM pg_tablespace t CROSS JOIN LATERAL aclexplode(t.spcacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE t.oid IN (SELECT objid FROM deps WHERE classid = 'pg_tablespace'::regclass) AND t.spcacl IS NOT NULL AND a.grantee <> t.spcowner
   UNION ALL
   SELECT o.rolname, 'fdw', a.privilege_type, a.is_grantable, NULL, w.fdwname, NULL, NULL, pg_get_userbyid(w.fdwowner), NULL,
          pg_get_userbyid(a.grantor)
-    FROM pg_foreign_data_wrapper w CROSS JOIN LATERAL aclexplode(w.fdwacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE w.fdwacl IS NOT NULL AND a.grantee <> w.fdwowner
+    FROM pg_foreign_data_wrapper w CROSS JOIN LATERAL aclexplode(w.fdwacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE w.oid IN (SELECT objid FROM deps WHERE classid = 'pg_foreign_data_wrapper'::regclass) AND w.fdwacl IS NOT NULL AND a.grantee <> w.fdwowner
   UNION ALL
   SELECT o.rolname, 'server', a.privilege_type, a.is_grantable, NULL, f.srvname, NULL, NULL, pg_get_userbyid(f.srvowner), NULL,
          pg_get_userbyid(a.grantor)
-    FROM pg_foreign_server f CROSS JOIN LATERAL aclexplode(f.srvacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE f.srvacl IS NOT NULL AND a.grantee <> f.srvowner
+    FROM pg_foreign_server f CROSS JOIN LATERAL aclexplode(f.srvacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE f.oid IN (SELECT objid FROM deps WHERE classid = 'pg_foreign_server'::regclass) AND f.srvacl IS NOT NULL AND a.grantee <> f.srvowner
   UNION ALL
   SELECT o.rolname, 'language', a.privilege_type, a.is_grantable, NULL, l.lanname, NULL, NULL, pg_get_userbyid(l.lanowner), NULL,
          pg_get_userbyid(a.grantor)
-    FROM pg_language l CROSS JOIN LATERAL aclexplode(l.lanacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE l.lanacl IS NOT NULL AND a.grantee <> l.lanowner
+    FROM pg_language l CROSS JOIN LATERAL aclexplode(l.lanacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE l.oid IN (SELECT objid FROM deps WHERE classid = 'pg_language'::regclass) AND l.lanacl IS NOT NULL AND a.grantee <> l.lanowner
   UNION ALL
   SELECT o.rolname, 'type', a.privilege_type, a.is_grantable, n.nspname, t.typname, NULL, NULL, pg_get_userbyid(t.typowner), NULL,
          pg_get_userbyid(a.grantor)
     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-    CROSS JOIN LATERAL aclexplode(t.typacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE t.typacl IS NOT NULL AND a.grantee <> t.typowner
+    CROSS JOIN LATERAL aclexplode(t.typacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE t.oid IN (SELECT objid FROM deps WHERE classid = 'pg_type'::regclass) AND t.typacl IS NOT NULL AND a.grantee <> t.typowner
   UNION ALL
   SELECT o.rolname, 'largeobject', a.privilege_type, a.is_grantable, NULL, m.oid::text, NULL, NULL, pg_get_userbyid(m.lomowner), NULL,
          pg_get_userbyid(a.grantor)
-    FROM pg_largeobject_metadata m CROSS JOIN LATERAL aclexplode(m.lomacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE m.lomacl IS NOT NULL AND a.grantee <> m.lomowner
+    FROM pg_largeobject_metadata m CROSS JOIN LATERAL aclexplode(m.lomacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE m.oid IN (SELECT objid FROM deps WHERE classid = 'pg_largeobject'::regclass) AND m.lomacl IS NOT NULL AND a.grantee <> m.lomowner
   /*parameters*/
   UNION ALL
   SELECT o.rolname, 'routine', a.privilege_type, a.is_grantable, n.nspname, p.proname, NULL,
          pg_get_function_identity_arguments(p.oid), pg_get_userbyid(p.proowner), p.prokind::text, pg_get_userbyid(a.grantor)
     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-    CROSS JOIN LATERAL aclexplode(p.proacl) a JOIN ours o ON o.oid = a.grantee
-   WHERE p.proacl IS NOT NULL AND a.grantee <> p.proowner
+    CROSS JOIN LATERAL aclexplode(p.proacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE p.oid IN (SELECT objid FROM deps WHERE classid = 'pg_proc'::regclass) AND p.proacl IS NOT NULL AND a.grantee <> p.proowner
   UNION ALL
   SELECT o.rolname, 'default', a.privilege_type, a.is_grantable, n.nspname, '', NULL, NULL,
          pg_get_userbyid(da.defaclrole), da.defaclobjtype::text, pg_get_userbyid(a.grantor)
     FROM pg_default_acl da LEFT JOIN pg_namespace n ON n.oid = da.defaclnamespace
-    CROSS JOIN LATERAL aclexplode(da.defaclacl) a JOIN ours o ON o.oid = a.grantee
+    CROSS JOIN LATERAL aclexplode(da.defaclacl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE da.oid IN (SELECT objid FROM deps WHERE classid = 'pg_default_acl'::regclass)
   UNION ALL
   SELECT o.rolname, 'role', NULL, m.admin_option, NULL, pg_get_userbyid(m.roleid), NULL, NULL, NULL, NULL, NULL
     FROM pg_auth_members m JOIN ours o ON o.oid = m.member
@@ -179,8 +190,8 @@ SELECT json_build_object(
 const parametersSql = `
   UNION ALL
   SELECT o.rolname, 'parameter', a.privilege_type, a.is_grantable, NULL, p.parname, NULL, NULL, NULL, NULL, pg_get_userbyid(a.grantor)
-    FROM pg_parameter_acl p CROSS JOIN LATERAL aclexplode(p.paracl) a JOIN ours o ON o.oid = a.grantee
-   WHERE p.paracl IS NOT NULL`;
+    FROM pg_parameter_acl p CROSS JOIN LATERAL aclexplode(p.paracl || '{}'::aclitem[]) a JOIN ours o ON o.oid = a.grantee
+   WHERE p.oid IN (SELECT objid FROM deps WHERE classid = 'pg_parameter_acl'::regclass) AND p.paracl IS NOT NULL`;
 
 const catalogStatements = {
   withParameters: { name: 'dbwarden-catalog-15', text: catalogSql.replace('/*parameters*/', parametersSql) },
