@@ -10,9 +10,11 @@
  * 2. **Many databases** (`--big=50000 --databases=50`; `--big=0` skips it): as many policies over that many
  *    databases (half PostgreSQL, half MariaDB, in the local servers), one operator: the time until all are
  *    Ready, its RSS once settled, the CPU of no-op passes over a `--window`, and the time one changed policy
- *    takes to be Ready again (`--changes` times) while the others stay cached.
+ *    takes to be Ready again (`--changes` times) while the others stay cached. `--cached=N` adds N policies on
+ *    a missing connection (cached and reconciled cheaply, as in bench:converge's memory phase), to reach a
+ *    policy count whose databases would take hours to converge on a small machine.
  *
- *   npm run bench:scale -- [--sizes=500,5000] [--big=50000] [--databases=50] [--workers=16] [--window=120s]
+ *   npm run bench:scale -- [--sizes=500,5000] [--big=50000] [--databases=50] [--cached=0] [--workers=16] [--window=120s]
  *                          [--pass-budget=30ms] [--changes=5] [--operator=bundle|tsx] [--apply-concurrency=16]
  */
 import { mkdtempSync } from 'node:fs';
@@ -33,13 +35,14 @@ import type { OperatorBuild, OperatorProcess } from './operator-process.js';
 import { createConnections, diff, readCounters, startBenchOperator, waitQuiet, type Counters } from './operator-run.js';
 import { measureSteadyState } from './steady-state.js';
 import { benchPrefix, ensureEnvironment, heartbeat, info, mapLimit, messageOf, rssMb, runId, seconds, sleep, step } from './support.js';
-import { applyPolicies, createNamespace, ReadinessTracker, type PolicyObject } from './workload.js';
+import { applyPolicies, createNamespace, ReadinessTracker, unconnectedPolicies, type PolicyObject } from './workload.js';
 
 const { values: args } = parseArgs({
   options: {
     sizes: { type: 'string', default: '500,5000' },
     big: { type: 'string', default: '50000' },
     databases: { type: 'string', default: '50' },
+    cached: { type: 'string', default: '0' },
     workers: { type: 'string', default: '16' },
     window: { type: 'string', default: '120s' },
     'pass-budget': { type: 'string', default: '30ms' },
@@ -52,6 +55,7 @@ const { values: args } = parseArgs({
 const sizes = args.sizes.split(',').filter(Boolean).map(Number);
 const big = Number(args.big);
 const databaseCount = Number(args.databases);
+const cachedCount = Number(args.cached);
 const workers = Number(args.workers);
 const windowMs = parseDuration(args.window);
 const passBudgetMs = parseDuration(args['pass-budget']);
@@ -60,6 +64,7 @@ const applyConcurrency = Number(args['apply-concurrency']);
 if (sizes.some((s) => !Number.isInteger(s) || s < 2) || [...sizes].sort((a, b) => a - b).join() !== sizes.join()) throw new Error('--sizes: increasing whole numbers of at least 2');
 if (!Number.isInteger(big) || big < 0) throw new Error('--big is a whole number (0 skips the phase)');
 if (big > 0 && (!Number.isInteger(databaseCount) || databaseCount < 2 || databaseCount % 2)) throw new Error('--databases is an even number of at least 2');
+if (!Number.isInteger(cachedCount) || cachedCount < 0) throw new Error('--cached is a whole number');
 if (args.operator !== 'bundle' && args.operator !== 'tsx') throw new Error('--operator is bundle or tsx');
 const build: OperatorBuild = args.operator;
 const timeoutFor = (policies: number): number => Math.max(20 * 60_000, policies * 400);
@@ -174,7 +179,9 @@ async function steadyBySize(admin: KubeConfig, env: EnvState, identity: Operator
 }
 
 interface BigResult {
+  /** All the policies the operator holds: `connected` on the databases, the rest on a missing connection. */
   policies: number;
+  connected: number;
   databases: number;
   convergeSeconds: number;
   rssMb: number;
@@ -221,6 +228,21 @@ async function manyDatabases(admin: KubeConfig, env: EnvState, identity: Operato
     const converged = await step(`${big} policies over ${databaseCount} databases, one operator (--resync-period=${resync})`,
       () => applyAndWait(admin, env, operator, namespace, policies('b', 0, big, names), big, `${big} policies`));
     info(`  all ${big} Ready in ${converged.seconds}s; ${formatCpu(converged.cpu)}`);
+    if (cachedCount > 0) {
+      await step(`${cachedCount} more policies on a missing DatabaseConnection (cached, Ready=False ConnectionNotFound)`, async () => {
+        const tracker = new ReadinessTracker(admin, namespace, { status: 'False', reason: 'ConnectionNotFound' });
+        await tracker.start();
+        const stop = heartbeat(15_000, (s) => `cached: ${tracker.count}/${cachedCount} ConnectionNotFound after ${s}s, operator RSS ${rssMb(operator.pid)} MB`);
+        try {
+          const items = unconnectedPolicies(cachedCount);
+          for (let i = 0; i < items.length; i += 1000) await applyPolicies(admin, namespace, items.slice(i, i + 1000), applyConcurrency);
+          await tracker.waitFor(cachedCount, timeoutFor(cachedCount));
+        } finally {
+          stop();
+          tracker.stop();
+        }
+      });
+    }
     const read = (): Promise<Counters> => readCounters(env, operator.port, identity);
     await step('Waiting until the operator is quiet', () => waitQuiet(read, 5_000, timeoutFor(big)));
     const window = await step(`No-op passes and memory over ${args.window}`, async () => {
@@ -238,7 +260,7 @@ async function manyDatabases(admin: KubeConfig, env: EnvState, identity: Operato
     const db = (window.cpu.bySeconds.postgres ?? 0) + (window.cpu.bySeconds.mariadb ?? 0);
     info(`  ${passes} no-op passes in ${args.window}: ${window.counters.apiWrites} API writes, ${window.counters.dbWrites} database writes; RSS peak ${window.peak} MB`);
     const singleChangeReadyMs: number[] = [];
-    await step(`One policy changed at a time, ${changes} times, with the other ${big - 1} cached`, async () => {
+    await step(`One policy changed at a time, ${changes} times, with the other ${big + cachedCount - 1} cached`, async () => {
       for (let k = 0; k < changes; k++) {
         const i = Math.floor(((k + 0.5) * big) / changes);
         singleChangeReadyMs.push(await timeOneChange(admin, namespace, `b-${String(i).padStart(5, '0')}`, i, names.length));
@@ -246,7 +268,7 @@ async function manyDatabases(admin: KubeConfig, env: EnvState, identity: Operato
       }
     });
     return {
-      policies: big, databases: databaseCount, convergeSeconds: converged.seconds, rssMb: window.peak,
+      policies: big + cachedCount, connected: big, databases: databaseCount, convergeSeconds: converged.seconds, rssMb: window.peak,
       noopPasses: passes, noopOperatorCpuMsPerPass: perPass(window.cpu.bySeconds.operator, passes), noopDbCpuMsPerPass: perPass(db, passes),
       singleChangeReadyMs, cpu: formatCpu(window.cpu),
     };
@@ -279,7 +301,7 @@ function report(steady: SizeResult[], many: BigResult | undefined): void {
       `×${ratio(last.dbCpuMsPerPass, first.dbCpuMsPerPass)} (target within ±25%: ${within(last.operatorCpuMsPerPass, first.operatorCpuMsPerPass) && within(last.dbCpuMsPerPass, first.dbCpuMsPerPass) ? 'met' : 'NOT met'})`);
   }
   if (many) {
-    out(`  many   ${many.policies} policies over ${many.databases} databases: all Ready in ${many.convergeSeconds} s; RSS ${many.rssMb} MB settled (target ≤ 1 GB: ${many.rssMb <= 1024 ? 'met' : 'NOT met'}); ` +
+    out(`  many   ${many.policies} policies (${many.connected} over ${many.databases} databases, ${many.policies - many.connected} on a missing connection): the ${many.connected} Ready in ${many.convergeSeconds} s; RSS ${many.rssMb} MB settled (target ≤ 1 GB: ${many.rssMb <= 1024 ? 'met' : 'NOT met'}); ` +
       `${many.noopPasses} no-op passes in the window, per pass operator ${many.noopOperatorCpuMsPerPass} ms, databases ${many.noopDbCpuMsPerPass} ms`);
     out(`         one changed policy Ready in ${many.singleChangeReadyMs.join(', ')} ms (median ${median(many.singleChangeReadyMs)}; target ≤ 2 s: ${Math.max(...many.singleChangeReadyMs) <= 2000 ? 'met' : 'NOT met'}); ${many.cpu}`);
   }
@@ -292,7 +314,7 @@ function report(steady: SizeResult[], many: BigResult | undefined): void {
     steadyOperatorCpuMsPerPolicy5000: at(5000)?.operatorCpuMsPerPass ?? null,
     steadyBySize: steady.map((r) => ({ policies: r.policies, dbCpuMsPerPass: r.dbCpuMsPerPass, operatorCpuMsPerPass: r.operatorCpuMsPerPass })),
     ...(many ? {
-      bigPolicies: many.policies, bigDatabases: many.databases, bigConvergeSeconds: many.convergeSeconds,
+      bigPolicies: many.policies, bigConnectedPolicies: many.connected, bigDatabases: many.databases, bigConvergeSeconds: many.convergeSeconds,
       [`rssMbAt${many.policies}`]: many.rssMb, [`singleChangeReadyMsAt${many.policies}`]: median(many.singleChangeReadyMs),
       bigNoopDbCpuMsPerPass: many.noopDbCpuMsPerPass, bigNoopOperatorCpuMsPerPass: many.noopOperatorCpuMsPerPass,
     } : {}),
